@@ -1,0 +1,54 @@
+//! # gradus-oracle
+//!
+//! The shared base of gradus: every solver crate builds on these pieces.
+//!
+//! - **Problems** as traits, one capability each: [`Objective`] (smooth f plus a prox-able regularizer g),
+//!   [`FiniteSum`] (f = (1/n) Σ fᵢ), [`Operator`] and [`FiniteSumOperator`] (variational inequalities),
+//!   [`StochasticOracle`] (hidden samples), [`DirectionalOracle`] (nonsmooth analysis).
+//! - **Data**: [`Design`], a dense or CSR data matrix with row kernels and deterministic parallel `matvec` /
+//!   `matvec_t`; [`Loss`] and [`Regularizer`] (with its prox).
+//! - **The problem library** ([`problems`]): [`LinearModel`] (logistic, squared, squared hinge; L2/L1/elastic
+//!   net; dense or CSR) and [`Quadratic`] (chosen spectrum, known minimizer).
+//! - **Running solvers**: a solver implements [`Method`] (its iterate and one step); [`run`] does the rest —
+//!   stopping rules ([`Stop`]), typed work counters ([`Work`]), the trace ([`Trace`]), observers
+//!   ([`Observer`]), timing that excludes metric evaluation, and divergence detection ending in
+//!   [`Status::Diverged`] with the last finite iterate.
+//!
+//! ```
+//! use gradus_oracle::{Design, Loss, LinearModel, Objective};
+//! use ndarray::array;
+//!
+//! let x = Design::dense(array![[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]]).unwrap();
+//! let model = LinearModel::new(x, array![1.0, -1.0, 1.0], Loss::Logistic, 0.1, 0.0).unwrap();
+//! let w = array![0.0, 0.0];
+//! assert!((model.value(w.view()) - std::f64::consts::LN_2).abs() < 1e-15);
+//! ```
+#![deny(missing_docs)]
+
+pub mod design;
+pub mod error;
+pub mod loss;
+pub mod monitor;
+pub mod objective;
+pub mod operator;
+pub mod oracle;
+pub mod problems;
+pub mod regularizer;
+pub mod solve;
+pub mod stop;
+pub mod trace;
+pub mod work;
+
+pub use design::{Csr, Design};
+pub use error::{OracleError, Result};
+pub use loss::Loss;
+pub use monitor::ObjectiveMonitor;
+pub use objective::{FiniteSum, Objective};
+pub use operator::{FiniteSumOperator, Operator};
+pub use oracle::{DirectionalOracle, StochasticOracle};
+pub use problems::{LinearModel, Quadratic};
+pub use regularizer::Regularizer;
+pub use solve::{Method, Monitor, NoMetrics, Observer, Report, RunConfig, Silent, StepOutcome, run};
+pub use stop::{Status, Stop, Target};
+pub use trace::{Trace, TraceRow};
+pub use work::Work;

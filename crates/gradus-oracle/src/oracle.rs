@@ -1,0 +1,36 @@
+//! Oracles for methods that do not see a finite sum's indices, and for nonsmooth functions.
+
+use ndarray::{ArrayView1, ArrayViewMut1};
+use rand::rngs::StdRng;
+
+/// A stochastic first-order oracle: each call draws a hidden sample ξ with `rng` and returns f(x; ξ) and
+/// out = ∇f(x; ξ), with E ∇f(x; ξ) = ∇f(x).
+///
+/// To evaluate the **same** hidden sample at two points (as SVRG-type methods do), clone the generator before
+/// the first call and pass the clone to the second: the sample is a function of the generator's state only.
+pub trait StochasticOracle: Sync {
+    /// The dimension d.
+    fn dim(&self) -> usize;
+
+    /// Draws a sample, returns its value and writes its gradient.
+    fn sample_gradient(&self, x: ArrayView1<f64>, rng: &mut StdRng, out: ArrayViewMut1<f64>) -> f64;
+}
+
+/// The oracle of nonsmooth analysis used by INGD: at x and a direction d, f(x) and a generalized gradient
+/// g ∈ ∂f(x) with ⟨g, d⟩ = f′(x; d).
+pub trait DirectionalOracle: Sync {
+    /// The dimension d.
+    fn dim(&self) -> usize;
+
+    /// f(x).
+    fn value(&self, x: ArrayView1<f64>) -> f64;
+
+    /// Returns f(x) and writes some g ∈ ∂f(x) with ⟨g, d⟩ = f′(x; d).
+    fn directional_gradient(&self, x: ArrayView1<f64>, d: ArrayView1<f64>, out: ArrayViewMut1<f64>) -> f64;
+
+    /// Returns f(x) and writes some g ∈ ∂f(x) (the gradient wherever f is differentiable).
+    fn generalized_gradient(&self, x: ArrayView1<f64>, out: ArrayViewMut1<f64>) -> f64 {
+        let zero = ndarray::Array1::zeros(self.dim());
+        self.directional_gradient(x, zero.view(), out)
+    }
+}

@@ -1,0 +1,101 @@
+//! Typed work counters. Nested solvers add their counts into the outer solver's, so the work of an inner
+//! solver shows on the outer solver's trace.
+
+use serde::{Deserialize, Serialize};
+
+/// What a solver has spent. Every field is a count of oracle calls of one kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Work {
+    /// Gradients of single components ∇fᵢ.
+    pub component_gradients: u64,
+    /// Full gradients ∇f (each worth n component gradients).
+    pub full_gradients: u64,
+    /// Function values f(x) or F(x) (line searches, monitors that are counted).
+    pub function_values: u64,
+    /// Evaluations of single operator components Fᵢ.
+    pub operator_evaluations: u64,
+    /// Evaluations of the full operator F (each worth n component evaluations).
+    pub full_operator_evaluations: u64,
+    /// Proximal operator calls.
+    pub prox_calls: u64,
+    /// Communication rounds (one neighbour exchange each).
+    pub communication_rounds: u64,
+    /// Stochastic or directional oracle calls.
+    pub oracle_calls: u64,
+}
+
+impl Work {
+    /// Adds `other` into `self` (for nested solvers).
+    pub fn merge(&mut self, other: &Work) {
+        self.component_gradients += other.component_gradients;
+        self.full_gradients += other.full_gradients;
+        self.function_values += other.function_values;
+        self.operator_evaluations += other.operator_evaluations;
+        self.full_operator_evaluations += other.full_operator_evaluations;
+        self.prox_calls += other.prox_calls;
+        self.communication_rounds += other.communication_rounds;
+        self.oracle_calls += other.oracle_calls;
+    }
+
+    /// Passes over the data (epochs) for a finite sum of `n` components:
+    /// full gradients + component gradients / n.
+    pub fn passes(&self, n: usize) -> f64 {
+        self.full_gradients as f64 + self.component_gradients as f64 / n.max(1) as f64
+    }
+
+    /// Operator epochs for a finite-sum operator of `n` components: (component evaluations + n · full
+    /// evaluations) / (2n), as one extragradient epoch evaluates 2n components.
+    pub fn operator_epochs(&self, n: usize) -> f64 {
+        let n = n.max(1) as f64;
+        (self.operator_evaluations as f64 + n * self.full_operator_evaluations as f64) / (2.0 * n)
+    }
+
+    /// The column names of [`Work::columns`].
+    pub const COLUMN_NAMES: [&'static str; 8] = [
+        "component_gradients",
+        "full_gradients",
+        "function_values",
+        "operator_evaluations",
+        "full_operator_evaluations",
+        "prox_calls",
+        "communication_rounds",
+        "oracle_calls",
+    ];
+
+    /// Every counter, in the order of [`Work::COLUMN_NAMES`].
+    pub fn columns(&self) -> [u64; 8] {
+        [
+            self.component_gradients,
+            self.full_gradients,
+            self.function_values,
+            self.operator_evaluations,
+            self.full_operator_evaluations,
+            self.prox_calls,
+            self.communication_rounds,
+            self.oracle_calls,
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_adds_and_passes_count_full_gradients() {
+        let mut a = Work {
+            component_gradients: 10,
+            full_gradients: 1,
+            ..Work::default()
+        };
+        let b = Work {
+            component_gradients: 30,
+            prox_calls: 2,
+            ..Work::default()
+        };
+        a.merge(&b);
+        assert_eq!(a.component_gradients, 40);
+        assert_eq!(a.prox_calls, 2);
+        assert_eq!(a.passes(20), 3.0);
+    }
+}
