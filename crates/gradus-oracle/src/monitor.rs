@@ -6,8 +6,12 @@ use ndarray::{Array1, ArrayView1};
 use crate::objective::Objective;
 use crate::solve::Monitor;
 
-/// Metrics `objective` = F(x), `rel_subopt` = (F(x) − F*)/scale (only with a reference value), and
-/// `grad_norm` = dist(0, ∂F(x)) = ‖∇f(x) + the min-norm element of ∂g(x)‖ (for smooth F, ‖∇F(x)‖).
+/// Metrics, in this order:
+/// - `objective` = F(x);
+/// - `rel_subopt` = (F(x) − F*)/scale, only with a reference value;
+/// - `grad_norm` = dist(0, ∂F(x)) = ‖∇f(x) + the min-norm element of ∂g(x)‖ (for smooth F, ‖∇F(x)‖);
+/// - `rel_subopt_bound`, only when F is μ-strongly convex (μ > 0): a certified upper bound on (F(x) − F*)/F*
+///   from F(x) − F* ≤ dist(0, ∂F(x))²/(2μ), see [`certified_relative_suboptimality`]. It needs no F*.
 pub struct ObjectiveMonitor<'a> {
     problem: &'a dyn Objective,
     reference: Option<(f64, f64)>,
@@ -43,21 +47,44 @@ impl Monitor for ObjectiveMonitor<'_> {
             n.push("rel_subopt".to_string());
         }
         n.push("grad_norm".to_string());
+        if self.problem.strong_convexity() > 0.0 {
+            n.push("rel_subopt_bound".to_string());
+        }
         n
     }
 
-    fn evaluate(&self, x: ArrayView1<f64>, out: &mut Vec<f64>) {
+    fn evaluate(&self, x: ArrayView1<f64>, known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>) {
         out.clear();
         let mut g = Array1::zeros(self.problem.dim());
-        let f = self.problem.value_and_gradient(x, g.view_mut());
+        let f = match known {
+            Some((f, grad)) => {
+                g.assign(&grad);
+                f
+            }
+            None => self.problem.value_and_gradient(x, g.view_mut()),
+        };
         let reg = self.problem.regularizer();
         let total = f + reg.value(x);
         out.push(total);
         if let Some((f_star, scale)) = self.reference {
             out.push((total - f_star) / scale);
         }
-        out.push(min_norm_subgradient_norm(x, g.view(), reg.weights()));
+        let residual = min_norm_subgradient_norm(x, g.view(), reg.weights());
+        out.push(residual);
+        let mu = self.problem.strong_convexity();
+        if mu > 0.0 {
+            out.push(certified_relative_suboptimality(total, residual, mu));
+        }
     }
+}
+
+/// An upper bound on (F(x) − F*)/F* for a μ-strongly convex F with F* > 0, from the residual r = dist(0, ∂F(x)):
+/// strong convexity gives F(x) − F* ≤ r²/(2μ), hence F* ≥ F(x) − r²/(2μ) and
+/// (F(x) − F*)/F* ≤ (r²/(2μ)) / (F(x) − r²/(2μ)). Infinite when the lower bound on F* is not positive.
+pub fn certified_relative_suboptimality(f: f64, residual: f64, mu: f64) -> f64 {
+    let gap = residual * residual / (2.0 * mu);
+    let lower = f - gap;
+    if lower > 0.0 { gap / lower } else { f64::INFINITY }
 }
 
 /// ‖∇f(x) + λ₂x + s‖ minimized over s ∈ λ₁ ∂‖x‖₁: coordinate-wise, gⱼ + λ₁ sign(xⱼ) where xⱼ ≠ 0, and

@@ -28,6 +28,12 @@ pub trait Method {
 
     /// Performs one iteration and adds the oracle calls it made to `work`.
     fn step(&mut self, work: &mut Work) -> StepOutcome;
+
+    /// f(x_k) and ∇f(x_k) at the current iterate, when the method already holds them (GD and L-BFGS do), so that
+    /// monitors need not pay another pass over the data. `None` by default.
+    fn known_value_and_gradient(&self) -> Option<(f64, ArrayView1<'_, f64>)> {
+        None
+    }
 }
 
 /// Evaluates named metrics at an iterate (objective, relative suboptimality, gradient norm, …).
@@ -35,8 +41,9 @@ pub trait Method {
 pub trait Monitor {
     /// The metric names, in order.
     fn names(&self) -> Vec<String>;
-    /// Writes the metrics at `x` into `out` (cleared first).
-    fn evaluate(&self, x: ArrayView1<f64>, out: &mut Vec<f64>);
+    /// Writes the metrics at `x` into `out` (cleared first). `known` is f(x) and ∇f(x) when the method already
+    /// holds them ([`Method::known_value_and_gradient`]).
+    fn evaluate(&self, x: ArrayView1<f64>, known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>);
 }
 
 /// A monitor with no metrics (for inner solvers whose caller does its own monitoring).
@@ -46,7 +53,7 @@ impl Monitor for NoMetrics {
     fn names(&self) -> Vec<String> {
         Vec::new()
     }
-    fn evaluate(&self, _x: ArrayView1<f64>, out: &mut Vec<f64>) {
+    fn evaluate(&self, _x: ArrayView1<f64>, _known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>) {
         out.clear();
     }
 }
@@ -115,8 +122,8 @@ pub struct Report {
 ///
 /// Order in each iteration: budget checks (iterations, passes, time), one step (timed), the divergence check
 /// (every entry of the iterate finite, else [`Status::Diverged`] with the last finite iterate), the solver's own
-/// outcome, then recording and the target check on recorded rows. A non-finite metric on a recorded row also
-/// counts as divergence.
+/// outcome, then recording and the target check on recorded rows. A NaN metric, or an infinite first metric (the
+/// objective by convention), on a recorded row also counts as divergence.
 pub fn run(
     method: &mut dyn Method,
     monitor: &dyn Monitor,
@@ -150,8 +157,8 @@ pub fn run(
     let mut iteration = 0u64;
 
     // Records a row; returns Some(status) when the row ends the run.
-    let mut record = |iteration: u64, work: &Work, seconds: f64, x: ArrayView1<f64>, trace: &mut Trace| {
-        monitor.evaluate(x, &mut values);
+    let mut record = |iteration: u64, work: &Work, seconds: f64, method: &dyn Method, trace: &mut Trace| {
+        monitor.evaluate(method.iterate(), method.known_value_and_gradient(), &mut values);
         let row = TraceRow {
             iteration,
             work: *work,
@@ -159,7 +166,9 @@ pub fn run(
             values: values.clone(),
         };
         observer.observe(&trace.names, &row);
-        let nonfinite = row.values.iter().any(|v| !v.is_finite());
+        // A NaN metric, or an infinite first metric (the objective, by convention), is divergence; other metrics
+        // may be legitimately infinite (e.g. a certified bound that is not yet available).
+        let nonfinite = row.values.iter().any(|v| v.is_nan()) || row.values.first().is_some_and(|v| v.is_infinite());
         let reached = target.is_some_and(|(k, below)| row.values[k] <= below);
         trace.rows.push(row);
         (nonfinite, reached)
@@ -172,7 +181,7 @@ pub fn run(
             value: f64::NAN,
         });
     }
-    let (_, reached) = record(0, &work, seconds, method.iterate(), &mut trace);
+    let (_, reached) = record(0, &work, seconds, &*method, &mut trace);
     let status = if reached {
         Status::Converged
     } else {
@@ -203,7 +212,7 @@ pub fn run(
             last_finite.assign(&method.iterate());
             let forced = outcome != StepOutcome::Continue;
             if forced || iteration % config.record_every == 0 {
-                let (nonfinite, reached) = record(iteration, &work, seconds, method.iterate(), &mut trace);
+                let (nonfinite, reached) = record(iteration, &work, seconds, &*method, &mut trace);
                 if nonfinite {
                     break Status::Diverged {
                         iteration,
@@ -223,7 +232,7 @@ pub fn run(
     };
     let recorded_last = trace.rows.last().is_some_and(|r| r.iteration == iteration);
     if !recorded_last && !status.is_diverged() {
-        record(iteration, &work, seconds, method.iterate(), &mut trace);
+        record(iteration, &work, seconds, &*method, &mut trace);
     }
     Ok(Report {
         x: last_finite,
@@ -260,7 +269,7 @@ mod tests {
         fn names(&self) -> Vec<String> {
             vec!["norm".into()]
         }
-        fn evaluate(&self, x: ArrayView1<f64>, out: &mut Vec<f64>) {
+        fn evaluate(&self, x: ArrayView1<f64>, _known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>) {
             out.clear();
             out.push(x.dot(&x).sqrt());
         }
