@@ -211,7 +211,7 @@ pub fn run(
             }
             last_finite.assign(&method.iterate());
             let forced = outcome != StepOutcome::Continue;
-            if forced || iteration % config.record_every == 0 {
+            if forced || iteration.is_multiple_of(config.record_every) {
                 let (nonfinite, reached) = record(iteration, &work, seconds, &*method, &mut trace);
                 if nonfinite {
                     break Status::Diverged {

@@ -83,14 +83,14 @@ impl Stop {
         if let Some(s) = self.max_seconds {
             check_positive("max_seconds", s)?;
         }
-        if let Some(t) = &self.target {
-            if t.below.is_nan() {
-                return Err(OracleError::InvalidParameter {
-                    name: "target",
-                    value: format!("{}", t.below),
-                    reason: "must be a number",
-                });
-            }
+        if let Some(t) = &self.target
+            && t.below.is_nan()
+        {
+            return Err(OracleError::InvalidParameter {
+                name: "target",
+                value: format!("{}", t.below),
+                reason: "must be a number",
+            });
         }
         Ok(())
     }

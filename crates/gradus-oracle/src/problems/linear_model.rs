@@ -41,14 +41,14 @@ impl LinearModel {
         check_finite("labels", labels.iter())?;
         check_nonnegative("l2", l2)?;
         check_nonnegative("l1", l1)?;
-        if loss.needs_signed_labels() {
-            if let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0) {
-                return Err(OracleError::InvalidParameter {
-                    name: "labels",
-                    value: format!("y[{i}] = {}", labels[i]),
-                    reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
-                });
-            }
+        if loss.needs_signed_labels()
+            && let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0)
+        {
+            return Err(OracleError::InvalidParameter {
+                name: "labels",
+                value: format!("y[{i}] = {}", labels[i]),
+                reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
+            });
         }
         let row_norms_sq = design.row_norms_sq();
         Ok(LinearModel {
