@@ -1,0 +1,242 @@
+//! `gradus fit`: a regularized linear model, solved to a certified tolerance.
+//!
+//! Objective: F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ (scikit-learn's `C` is 1/(λ₂ n)).
+//! Stopping: when λ₂ > 0, at the first iterate whose **certified** relative suboptimality
+//! (r²/2λ₂)/(F − r²/2λ₂), with r = dist(0, ∂F(w)), is ≤ `--tol`; when λ₂ = 0, when r ≤ `--tol`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use gradus_classic::{AgdParams, GdParams, LbfgsParams};
+use gradus_data::libsvm::binary_pm1;
+use gradus_data::npy::write_npy_vector;
+use gradus_oracle::{
+    LinearModel, Loss, Objective, ObjectiveMonitor, Observer, Report, RunConfig, Status, Stop, TraceRow,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::Array1;
+
+use super::CliError;
+use super::input::load;
+
+/// The losses on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LossArg {
+    /// log(1 + exp(−y aᵀw)), labels mapped to ±1.
+    Logistic,
+    /// ½(aᵀw − y)².
+    Squared,
+    /// ½ max(0, 1 − y aᵀw)², labels mapped to ±1.
+    SquaredHinge,
+}
+
+impl LossArg {
+    fn loss(self) -> Loss {
+        match self {
+            LossArg::Logistic => Loss::Logistic,
+            LossArg::Squared => Loss::Squared,
+            LossArg::SquaredHinge => Loss::SquaredHinge,
+        }
+    }
+}
+
+/// The solvers `--solver` accepts.
+pub const SOLVERS: &[&str] = &["gd", "agd", "lbfgs"];
+
+/// Arguments of `gradus fit`.
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Data file: LIBSVM text (plain or gzip) or an NPY float matrix.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Labels as an NPY vector (needed with NPY data; overrides a LIBSVM file's labels).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// The loss.
+    #[arg(long, value_enum, default_value = "logistic")]
+    pub loss: LossArg,
+    /// λ₂ ≥ 0, the L2 weight (scikit-learn's C = 1/(λ₂ n)).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub l2: f64,
+    /// λ₁ ≥ 0, the L1 weight.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub l1: f64,
+    /// The solver: gd, agd, lbfgs.
+    #[arg(long, default_value = "lbfgs")]
+    pub solver: String,
+    /// Tolerance on the certified relative suboptimality (on the gradient norm when λ₂ = 0).
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Budget in passes over the data.
+    #[arg(long, default_value_t = 1000.0, allow_negative_numbers = true)]
+    pub max_epochs: f64,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Seed for stochastic solvers.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the weights as a float64 NPY vector.
+    #[arg(long)]
+    pub weights_out: Option<PathBuf>,
+    /// Write the trace as CSV.
+    #[arg(long)]
+    pub trace_out: Option<PathBuf>,
+    /// Log every recorded iterate to stderr.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+fn bad(name: &str, value: impl std::fmt::Display, reason: &str) -> CliError {
+    CliError::Usage(format!("invalid --{name} {value}: {reason}"))
+}
+
+/// Checks the numeric arguments before any data is read.
+fn validate(a: &FitArgs) -> Result<(), CliError> {
+    if !SOLVERS.contains(&a.solver.as_str()) {
+        return Err(bad(
+            "solver",
+            &a.solver,
+            &format!("choose one of {}", SOLVERS.join(", ")),
+        ));
+    }
+    if !(a.l2.is_finite() && a.l2 >= 0.0) {
+        return Err(bad("l2", a.l2, "must be finite and >= 0"));
+    }
+    if !(a.l1.is_finite() && a.l1 >= 0.0) {
+        return Err(bad("l1", a.l1, "must be finite and >= 0"));
+    }
+    if !(a.tol.is_finite() && a.tol > 0.0) {
+        return Err(bad("tol", a.tol, "must be finite and > 0"));
+    }
+    if !(a.max_epochs.is_finite() && a.max_epochs > 0.0) {
+        return Err(bad("max-epochs", a.max_epochs, "must be finite and > 0"));
+    }
+    if a.threads == Some(0) {
+        return Err(bad("threads", 0, "must be >= 1"));
+    }
+    Ok(())
+}
+
+/// A progress bar over passes (on stderr, only when it is a terminal) and the `--verbose` log.
+struct Progress {
+    bar: Option<ProgressBar>,
+    verbose: bool,
+    epoch_size: usize,
+}
+
+impl Observer for Progress {
+    fn observe(&mut self, names: &[String], row: &TraceRow) {
+        let passes = row.work.passes(self.epoch_size);
+        if let Some(bar) = &self.bar {
+            bar.set_position(passes.round() as u64);
+            if let Some(v) = row.values.first() {
+                bar.set_message(format!("F = {v:.10e}"));
+            }
+        }
+        if self.verbose {
+            let metrics: Vec<String> = names
+                .iter()
+                .zip(&row.values)
+                .map(|(n, v)| format!("{n} {v:.6e}"))
+                .collect();
+            eprintln!(
+                "iter {:6} passes {:9.2} seconds {:8.3} {}",
+                row.iteration,
+                passes,
+                row.seconds,
+                metrics.join(" ")
+            );
+        }
+    }
+}
+
+/// Runs `gradus fit`.
+pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
+    validate(a)?;
+    if let Some(t) = a.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| CliError::Usage(format!("cannot start {t} threads: {e}")))?;
+    }
+    let loaded = load(&a.data, a.labels.as_deref())?;
+    let raw = loaded
+        .y
+        .ok_or_else(|| CliError::Usage(format!("{} has no labels: pass --labels FILE.npy", a.data.display())))?;
+    let loss = a.loss.loss();
+    let y = if loss.needs_signed_labels() {
+        binary_pm1(&raw)?
+    } else {
+        raw
+    };
+    let model = LinearModel::new(loaded.x, y, loss, a.l2, a.l1)?;
+    let n = model.n();
+
+    let stop = Stop::iterations(u64::MAX).with_max_passes(a.max_epochs);
+    let stop = if model.strong_convexity() > 0.0 {
+        stop.with_target("rel_subopt_bound", a.tol)
+    } else {
+        stop.with_target("grad_norm", a.tol)
+    };
+    let config = RunConfig::new(stop, n);
+    let monitor = ObjectiveMonitor::new(&model);
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(a.max_epochs.ceil() as u64);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} passes {pos}/{len} {msg}").expect("valid template"),
+        );
+        b
+    });
+    let mut observer = Progress {
+        bar,
+        verbose: a.verbose,
+        epoch_size: n,
+    };
+    let x0 = Array1::zeros(model.dim());
+    let report = run_solver(&a.solver, &model, &x0, &config, &monitor, &mut observer)?;
+    if let Some(b) = &observer.bar {
+        b.finish_and_clear();
+    }
+
+    if let Some(p) = &a.weights_out {
+        write_npy_vector(p, &report.x)?;
+    }
+    if let Some(p) = &a.trace_out {
+        report.trace.write_csv_file(p)?;
+    }
+    let objective = model.total_value(report.x.view());
+    println!(
+        "objective {:.12e} passes {:.2} seconds {:.3} status {}",
+        objective,
+        report.work.passes(n),
+        report.seconds,
+        report.status.name()
+    );
+    Ok(match report.status {
+        Status::Diverged { .. } => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// Dispatches to the named solver (names are checked by `validate`).
+fn run_solver(
+    name: &str,
+    model: &LinearModel,
+    x0: &Array1<f64>,
+    config: &RunConfig,
+    monitor: &ObjectiveMonitor,
+    observer: &mut Progress,
+) -> Result<Report, CliError> {
+    Ok(match name {
+        "gd" => GdParams::new()
+            .armijo()
+            .solve(model, x0.view(), config, monitor, observer)?,
+        "agd" => AgdParams::new()
+            .adaptive_restart(true)
+            .solve(model, x0.view(), config, monitor, observer)?,
+        _ => LbfgsParams::new().solve(model, x0.view(), config, monitor, observer)?,
+    })
+}

@@ -1,0 +1,78 @@
+//! Loading a data set for the CLI: NPY (recognized by its magic bytes) or LIBSVM (plain or gzip).
+
+use std::io::Read;
+use std::path::Path;
+
+use gradus_data::DataError;
+use gradus_data::libsvm::read_libsvm;
+use gradus_data::npy::{read_npy_matrix, read_npy_vector};
+use gradus_oracle::Design;
+use ndarray::Array1;
+
+use super::CliError;
+
+/// A data matrix and its labels, if the file carries them.
+pub struct Loaded {
+    /// The design matrix.
+    pub x: Design,
+    /// Labels from a LIBSVM file (NPY matrices carry none).
+    pub y: Option<Array1<f64>>,
+    /// "LIBSVM" or "NPY".
+    pub format: &'static str,
+}
+
+/// Whether the file starts with the NPY magic `\x93NUMPY`.
+fn is_npy(path: &Path) -> Result<bool, CliError> {
+    let mut head = [0u8; 6];
+    let mut f = std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut got = 0;
+    while got < head.len() {
+        match f.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(source) => {
+                return Err(DataError::Io {
+                    path: path.display().to_string(),
+                    source,
+                }
+                .into());
+            }
+        }
+    }
+    Ok(got == 6 && &head == b"\x93NUMPY")
+}
+
+/// Reads `--data` and, if given, `--labels` (an NPY vector, which overrides labels in a LIBSVM file).
+pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
+    let mut loaded = if is_npy(data)? {
+        Loaded {
+            x: Design::dense(read_npy_matrix(data)?)?,
+            y: None,
+            format: "NPY",
+        }
+    } else {
+        let d = read_libsvm(data)?;
+        Loaded {
+            x: d.x,
+            y: Some(d.y),
+            format: "LIBSVM",
+        }
+    };
+    if let Some(lp) = labels {
+        let y = read_npy_vector(lp)?;
+        if y.len() != loaded.x.nrows() {
+            return Err(CliError::Usage(format!(
+                "{}: {} labels, but {} has {} rows",
+                lp.display(),
+                y.len(),
+                data.display(),
+                loaded.x.nrows()
+            )));
+        }
+        loaded.y = Some(y);
+    }
+    Ok(loaded)
+}

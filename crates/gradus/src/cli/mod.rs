@@ -1,0 +1,24 @@
+//! The `gradus` command-line tool's subcommands.
+
+pub mod fit;
+pub mod input;
+pub mod inspect;
+
+use thiserror::Error;
+
+/// Everything the CLI reports as bad input (exit status 2).
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// Reading data failed (the message names the file, line, column or element).
+    #[error(transparent)]
+    Data(#[from] gradus_data::DataError),
+    /// A problem or parameter was rejected (the message names it and its value).
+    #[error(transparent)]
+    Oracle(#[from] gradus_oracle::OracleError),
+    /// A classic solver rejected its parameters or the problem.
+    #[error(transparent)]
+    Classic(#[from] gradus_classic::ClassicError),
+    /// An argument is invalid.
+    #[error("{0}")]
+    Usage(String),
+}

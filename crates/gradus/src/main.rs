@@ -1,0 +1,44 @@
+//! `gradus`: inspect data files and fit linear models from the command line.
+//!
+//! Exit status: 0 on success, 1 when a fit diverged, 2 for bad input (the message names the file, line, column or
+//! parameter).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gradus",
+    version,
+    about = "First-order optimization: inspect data, fit linear models"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Size, sparsity, labels and row-norm spread of a data file.
+    Inspect(cli::inspect::InspectArgs),
+    /// Fit a regularized linear model to a certified tolerance.
+    Fit(cli::fit::FitArgs),
+}
+
+fn main() -> ExitCode {
+    let parsed = Cli::parse();
+    let result = match &parsed.command {
+        Command::Inspect(a) => cli::inspect::inspect(a).map(|()| ExitCode::SUCCESS),
+        Command::Fit(a) => cli::fit::fit(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
