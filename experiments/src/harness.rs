@@ -296,4 +296,52 @@ mod tests {
         assert_eq!(json["holds"], false);
         assert!(json.get("threshold_high").is_none());
     }
+
+    fn done(_ctx: &Ctx) -> Result<Outcome, ExpError> {
+        Ok(Outcome::Done {
+            claims: vec![Claim::at_most("fake.small", "a small value", 0.5, 1.0, true)],
+            figures: vec![],
+            notes: vec!["a note".into()],
+        })
+    }
+
+    fn skipped(_ctx: &Ctx) -> Result<Outcome, ExpError> {
+        Ok(Outcome::Skipped {
+            reason: "data set not installed: apt-get install it".into(),
+        })
+    }
+
+    #[test]
+    fn runs_write_summaries_and_the_report_marks_skips() {
+        let out = std::env::temp_dir().join(format!("gradus-harness-test-{}", std::process::id()));
+        let a = Experiment {
+            name: "fake",
+            about: "",
+            run: done,
+        };
+        let b = Experiment {
+            name: "needs-data",
+            about: "",
+            run: skipped,
+        };
+        let runs = vec![
+            run_experiment(&a, &out, true, 3).unwrap(),
+            run_experiment(&b, &out, true, 3).unwrap(),
+        ];
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("fake/summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["experiment"], "fake");
+        assert_eq!(summary["mode"], "quick");
+        assert_eq!(summary["claims"][0]["id"], "fake.small");
+        assert_eq!(summary["claims"][0]["holds"], true);
+        assert_eq!(summary["claims"][0]["gate"], true);
+        assert!(summary["wall_seconds"].as_f64().unwrap() >= 0.0);
+        assert!(out.join("needs-data/SKIPPED.txt").exists());
+        assert!(!passes_check(&runs), "a skip fails --check");
+        assert!(passes_check(&runs[..1]));
+        let report = std::fs::read_to_string(write_report(&out, &runs, true, 3).unwrap()).unwrap();
+        assert!(report.contains("`fake.small`") && report.contains("holds"));
+        assert!(report.contains("needs-data") && report.contains("**skipped**"));
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }

@@ -1,9 +1,11 @@
-//! Loading a data set for the CLI: NPY (recognized by its magic bytes) or LIBSVM (plain or gzip).
+//! Loading a data set for the CLI: NPY (recognized by its magic bytes), IDX (the (Fashion-)MNIST format, plain or
+//! gzip, recognized by a file name containing `idx` or `ubyte`), or else LIBSVM (plain or gzip).
 
 use std::io::Read;
 use std::path::Path;
 
 use gradus_data::DataError;
+use gradus_data::idx::{read_idx_images, read_idx_labels};
 use gradus_data::libsvm::read_libsvm;
 use gradus_data::npy::{read_npy_matrix, read_npy_vector};
 use gradus_oracle::Design;
@@ -17,7 +19,7 @@ pub struct Loaded {
     pub x: Design,
     /// Labels from a LIBSVM file (NPY matrices carry none).
     pub y: Option<Array1<f64>>,
-    /// "LIBSVM" or "NPY".
+    /// "LIBSVM", "NPY" or "IDX".
     pub format: &'static str,
 }
 
@@ -45,13 +47,28 @@ fn is_npy(path: &Path) -> Result<bool, CliError> {
     Ok(got == 6 && &head == b"\x93NUMPY")
 }
 
-/// Reads `--data` and, if given, `--labels` (an NPY vector, which overrides labels in a LIBSVM file).
+/// Whether the file name says IDX (`train-images-idx3-ubyte.gz`, `labels.idx1`, …).
+fn is_idx(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    name.contains("idx") || name.contains("ubyte")
+}
+
+/// Reads `--data` and, if given, `--labels` (an NPY or IDX vector, which overrides labels in a LIBSVM file).
 pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
     let mut loaded = if is_npy(data)? {
         Loaded {
             x: Design::dense(read_npy_matrix(data)?)?,
             y: None,
             format: "NPY",
+        }
+    } else if is_idx(data) {
+        Loaded {
+            x: Design::dense(read_idx_images(data)?)?,
+            y: None,
+            format: "IDX",
         }
     } else {
         let d = read_libsvm(data)?;
@@ -62,7 +79,11 @@ pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
         }
     };
     if let Some(lp) = labels {
-        let y = read_npy_vector(lp)?;
+        let y = if is_idx(lp) && !is_npy(lp)? {
+            read_idx_labels(lp)?
+        } else {
+            read_npy_vector(lp)?
+        };
         if y.len() != loaded.x.nrows() {
             return Err(CliError::Usage(format!(
                 "{}: {} labels, but {} has {} rows",
