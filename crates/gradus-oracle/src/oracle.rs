@@ -6,8 +6,9 @@ use rand::rngs::StdRng;
 /// A stochastic first-order oracle: each call draws a hidden sample ξ with `rng` and returns f(x; ξ) and
 /// out = ∇f(x; ξ), with E ∇f(x; ξ) = ∇f(x).
 ///
-/// To evaluate the **same** hidden sample at two points (as SVRG-type methods do), clone the generator before
-/// the first call and pass the clone to the second: the sample is a function of the generator's state only.
+/// To evaluate the **same** hidden sample at two points (as SVRG-type methods do), draw a seed from your own
+/// generator and pass two generators made from it (`StdRng::seed_from_u64(seed)`) to the two calls: the sample is
+/// a function of the generator's state only. (`StdRng` is not `Clone` in rand 0.10.)
 pub trait StochasticOracle: Sync {
     /// The dimension d.
     fn dim(&self) -> usize;

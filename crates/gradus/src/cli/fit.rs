@@ -1,8 +1,10 @@
 //! `gradus fit`: a regularized linear model, solved to a certified tolerance.
 //!
 //! Objective: F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ (scikit-learn's `C` is 1/(λ₂ n)).
-//! Stopping: when λ₂ > 0, at the first iterate whose **certified** relative suboptimality
-//! (r²/2λ₂)/(F − r²/2λ₂), with r = dist(0, ∂F(w)), is ≤ `--tol`; when λ₂ = 0, when r ≤ `--tol`.
+//! Stopping: for gd, agd and lbfgs, when λ₂ > 0, at the first iterate whose **certified** relative suboptimality
+//! (r²/2λ₂)/(F − r²/2λ₂), with r = dist(0, ∂F(w)), is ≤ `--tol`; when λ₂ = 0, when r ≤ `--tol`. For gradus-qning's
+//! solvers (ista … qning-miso, auto), when the relative duality gap gap(w)/F(w) is ≤ `--tol` (checked once per
+//! epoch / outer iteration; `--verbose` logs each check).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -15,6 +17,7 @@ use gradus_data::npy::write_npy_vector;
 use gradus_oracle::{
     LinearModel, Loss, Objective, ObjectiveMonitor, Observer, Report, RunConfig, Status, Stop, TraceRow,
 };
+use gradus_qning::{DualityGapMonitor, NamedOptions, QningError, solve_named};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
 
@@ -42,16 +45,41 @@ impl LossArg {
     }
 }
 
-/// The solvers `--solver` accepts.
-pub const SOLVERS: &[&str] = &["gd", "agd", "lbfgs"];
+/// The solvers `--solver` accepts: the classic ones, then gradus-qning's (see [`gradus_qning::SOLVER_NAMES`]).
+pub const SOLVERS: &[&str] = &[
+    "gd",
+    "agd",
+    "lbfgs",
+    "ista",
+    "fista",
+    "svrg",
+    "saga",
+    "miso",
+    "catalyst-ista",
+    "catalyst-fista",
+    "catalyst-svrg",
+    "catalyst-saga",
+    "catalyst-miso",
+    "qning-ista",
+    "qning-fista",
+    "qning-svrg",
+    "qning-saga",
+    "qning-miso",
+    "auto",
+];
+
+/// Whether a solver name belongs to gradus-qning (stopped on the certified relative duality gap).
+fn is_qning_solver(name: &str) -> bool {
+    gradus_qning::SOLVER_NAMES.contains(&name)
+}
 
 /// Arguments of `gradus fit`.
 #[derive(Args, Debug)]
 pub struct FitArgs {
-    /// Data file: LIBSVM text (plain or gzip) or an NPY float matrix.
+    /// Data file: LIBSVM text (plain or gzip), an NPY float matrix, or IDX images (name containing idx/ubyte).
     #[arg(long)]
     pub data: PathBuf,
-    /// Labels as an NPY vector (needed with NPY data; overrides a LIBSVM file's labels).
+    /// Labels as an NPY or IDX vector (needed with NPY/IDX data; overrides a LIBSVM file's labels).
     #[arg(long)]
     pub labels: Option<PathBuf>,
     /// The loss.
@@ -63,7 +91,8 @@ pub struct FitArgs {
     /// λ₁ ≥ 0, the L1 weight.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub l1: f64,
-    /// The solver: gd, agd, lbfgs.
+    /// The solver: gd, agd, lbfgs, ista, fista, svrg, saga, miso, catalyst-{ista,fista,svrg,saga,miso},
+    /// qning-{ista,fista,svrg,saga,miso}, auto (gradus-qning's stop on the relative duality gap ≤ --tol).
     #[arg(long, default_value = "lbfgs")]
     pub solver: String,
     /// Tolerance on the certified relative suboptimality (on the gradient norm when λ₂ = 0).
@@ -136,7 +165,17 @@ impl Observer for Progress {
                 bar.set_message(format!("F = {v:.10e}"));
             }
         }
-        if self.verbose {
+        if self.verbose && names.iter().any(|n| n == "rel_gap") {
+            // gradus-qning solvers: one line per duality-gap check.
+            let value = |name: &str| names.iter().position(|n| n == name).map_or(f64::NAN, |k| row.values[k]);
+            eprintln!(
+                "epoch {:9.2} objective {:.12e} rel_gap {:.3e} seconds {:8.3}",
+                passes,
+                value("objective"),
+                value("rel_gap"),
+                row.seconds
+            );
+        } else if self.verbose {
             let metrics: Vec<String> = names
                 .iter()
                 .zip(&row.values)
@@ -168,7 +207,8 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
         .ok_or_else(|| CliError::Usage(format!("{} has no labels: pass --labels FILE.npy", a.data.display())))?;
     let loss = a.loss.loss();
     let y = if loss.needs_signed_labels() {
-        binary_pm1(&raw)?
+        let source = a.labels.as_deref().unwrap_or(&a.data);
+        binary_pm1(&raw).map_err(|e| CliError::Usage(format!("{}: {e}", source.display())))?
     } else {
         raw
     };
@@ -196,7 +236,33 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
         epoch_size: n,
     };
     let x0 = Array1::zeros(model.dim());
-    let report = run_solver(&a.solver, &model, &x0, &config, &monitor, &mut observer)?;
+    let report = if is_qning_solver(&a.solver) {
+        // Certified stopping on the relative duality gap, as Cyanure does.
+        let stop = Stop::iterations(u64::MAX)
+            .with_max_passes(a.max_epochs)
+            .with_target("rel_gap", a.tol);
+        let gap_monitor = DualityGapMonitor::new(&model);
+        let options = NamedOptions {
+            seed: a.seed,
+            ..NamedOptions::default()
+        };
+        let (report, used) = solve_named(
+            &a.solver,
+            &model,
+            x0.view(),
+            &RunConfig::new(stop, n),
+            &gap_monitor,
+            &mut observer,
+            &options,
+        )
+        .map_err(qning_error)?;
+        if a.solver == "auto" {
+            eprintln!("{used}");
+        }
+        report
+    } else {
+        run_solver(&a.solver, &model, &x0, &config, &monitor, &mut observer)?
+    };
     if let Some(b) = &observer.bar {
         b.finish_and_clear();
     }
@@ -221,6 +287,15 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
     })
 }
 
+/// Maps gradus-qning's errors onto the CLI's (bad parameters and problems keep their typed variants).
+fn qning_error(e: QningError) -> CliError {
+    match e {
+        QningError::Oracle(e) => CliError::Oracle(e),
+        QningError::Classic(e) => CliError::Classic(e),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
 /// Dispatches to the named solver (names are checked by `validate`).
 fn run_solver(
     name: &str,
@@ -231,9 +306,7 @@ fn run_solver(
     observer: &mut Progress,
 ) -> Result<Report, CliError> {
     Ok(match name {
-        "gd" => GdParams::new()
-            .armijo()
-            .solve(model, x0.view(), config, monitor, observer)?,
+        "gd" => GdParams::new().solve(model, x0.view(), config, monitor, observer)?,
         "agd" => AgdParams::new()
             .adaptive_restart(true)
             .solve(model, x0.view(), config, monitor, observer)?,

@@ -1,0 +1,376 @@
+//! Solvers by name (`svrg`, `qning-miso`, …) and the `auto` rule.
+//!
+//! `auto` (Cyanure's rule, extended for badly scaled rows):
+//!
+//! | condition | choice | why |
+//! |---|---|---|
+//! | n < 1000 | `qning-ista` | full gradients are cheap; quasi-Newton on the envelope converges in few passes |
+//! | mean Lᵢ ≤ 0.9 max Lᵢ | `qning-svrg` (importance sampling) | uniform SAGA/MISO steps are limited by max Lᵢ and stall |
+//! | λ₂ < L/(100 n) | `qning-miso` | ill-conditioned: acceleration pays |
+//! | otherwise | `catalyst-miso` | well-conditioned: MISO with a light κ |
+
+use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig};
+use ndarray::ArrayView1;
+
+use crate::catalyst::{CatalystParams, InnerFamily, default_kappa};
+use crate::error::{QningError, Result};
+use crate::ista::{Ista, IstaParams};
+use crate::miso::{Miso, MisoParams};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::qning::QningParams;
+use crate::saga::{Saga, SagaParams};
+use crate::sampling::Sampling;
+use crate::svrg::{Svrg, SvrgParams};
+
+/// Every name [`solve_named`] accepts (`lbfgs` is gradus-classic's and handled by the CLI).
+pub const SOLVER_NAMES: &[&str] = &[
+    "ista",
+    "fista",
+    "svrg",
+    "saga",
+    "miso",
+    "catalyst-ista",
+    "catalyst-fista",
+    "catalyst-svrg",
+    "catalyst-saga",
+    "catalyst-miso",
+    "qning-ista",
+    "qning-fista",
+    "qning-svrg",
+    "qning-saga",
+    "qning-miso",
+    "auto",
+];
+
+/// The outer scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accelerator {
+    /// The inner solver alone.
+    None,
+    /// Catalyst.
+    Catalyst,
+    /// QNing.
+    Qning,
+}
+
+/// The inner solver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InnerKind {
+    /// ISTA.
+    Ista,
+    /// FISTA.
+    Fista,
+    /// SVRG.
+    Svrg,
+    /// SAGA.
+    Saga,
+    /// MISO.
+    Miso,
+}
+
+/// Parses a solver name other than `auto`.
+pub fn parse(name: &str) -> Result<(Accelerator, InnerKind)> {
+    let (acc, inner) = match name.split_once('-') {
+        Some(("catalyst", i)) => (Accelerator::Catalyst, i),
+        Some(("qning", i)) => (Accelerator::Qning, i),
+        _ => (Accelerator::None, name),
+    };
+    let inner = match inner {
+        "ista" => InnerKind::Ista,
+        "fista" => InnerKind::Fista,
+        "svrg" => InnerKind::Svrg,
+        "saga" => InnerKind::Saga,
+        "miso" => InnerKind::Miso,
+        _ => {
+            return Err(QningError::UnknownSolver {
+                name: name.to_string(),
+                known: SOLVER_NAMES.join(", "),
+            });
+        }
+    };
+    Ok((acc, inner))
+}
+
+/// The `auto` choice for a model, with the reason.
+pub fn choose(model: &LinearModel) -> (&'static str, String) {
+    let n = model.n();
+    let c = model.loss().curvature_bound();
+    let r = model.row_norms_sq();
+    let l_max = c * r.fold(0.0f64, |m, &v| m.max(v));
+    let l_mean = c * r.mean().unwrap_or(0.0);
+    if n < 1000 {
+        ("qning-ista", format!("n = {n} < 1000"))
+    } else if l_mean <= 0.9 * l_max {
+        (
+            "qning-svrg",
+            format!(
+                "row norms spread: mean Lᵢ = {l_mean:.3e} <= 0.9 max Lᵢ = {:.3e} (importance sampling)",
+                0.9 * l_max
+            ),
+        )
+    } else if model.l2() < l_max / (100.0 * n as f64) {
+        (
+            "qning-miso",
+            format!(
+                "λ₂ = {:.3e} < L/(100n) = {:.3e}",
+                model.l2(),
+                l_max / (100.0 * n as f64)
+            ),
+        )
+    } else {
+        ("catalyst-miso", format!("λ₂ = {:.3e} >= L/(100n)", model.l2()))
+    }
+}
+
+/// Options of [`solve_named`].
+#[derive(Debug, Clone, Default)]
+pub struct NamedOptions {
+    /// SVRG's parameters (sampling, step, loopless, seed).
+    pub svrg: SvrgParams,
+    /// SAGA's parameters.
+    pub saga: SagaParams,
+    /// MISO's parameters.
+    pub miso: MisoParams,
+    /// QNing's parameters (κ, inner stopping, memory, line search).
+    pub qning: QningParams,
+    /// Catalyst's parameters.
+    pub catalyst: CatalystParams,
+    /// The seed of every stochastic inner solver (overrides theirs).
+    pub seed: u64,
+}
+
+/// Builds an inner solver on the subproblem with smoothing κ.
+pub fn build_inner<'a>(
+    kind: InnerKind,
+    model: &'a LinearModel,
+    kappa: f64,
+    x0: ArrayView1<f64>,
+    options: &NamedOptions,
+) -> Result<Box<dyn InnerSolver<'a> + 'a>> {
+    let sub = ProximalPoint::new(model, kappa);
+    Ok(match kind {
+        InnerKind::Ista => Box::new(Ista::new(sub, x0, &IstaParams::ista())?),
+        InnerKind::Fista => Box::new(Ista::new(sub, x0, &IstaParams::fista())?),
+        InnerKind::Svrg => Box::new(Svrg::new(sub, x0, &options.svrg.clone().seed(options.seed))?),
+        InnerKind::Saga => Box::new(Saga::new(sub, x0, &options.saga.clone().seed(options.seed))?),
+        InnerKind::Miso => Box::new(Miso::new(sub, x0, &options.miso.clone().seed(options.seed))?),
+    })
+}
+
+/// The κ an accelerator uses with this inner solver (the explicit one if given).
+pub fn kappa_for(model: &LinearModel, kind: InnerKind, explicit: Option<f64>, options: &NamedOptions) -> f64 {
+    if let Some(k) = explicit {
+        return k;
+    }
+    let family = match kind {
+        InnerKind::Ista | InnerKind::Fista => InnerFamily::FullGradient,
+        InnerKind::Svrg => {
+            let c = model.loss().curvature_bound();
+            let r = model.row_norms_sq();
+            let l_max = c * r.fold(0.0f64, |m, &v| m.max(v));
+            let l_mean = c * r.mean().unwrap_or(0.0);
+            InnerFamily::Incremental {
+                importance: options.svrg.sampling.resolve(l_max, l_mean) == Sampling::Importance,
+            }
+        }
+        _ => InnerFamily::Incremental { importance: false },
+    };
+    default_kappa(model, family)
+}
+
+/// Solves `model` from x0 with the named solver; returns the report and the solver actually run (what `auto`
+/// picked, with its reason).
+pub fn solve_named(
+    name: &str,
+    model: &LinearModel,
+    x0: ArrayView1<f64>,
+    config: &RunConfig,
+    monitor: &dyn Monitor,
+    observer: &mut dyn Observer,
+    options: &NamedOptions,
+) -> Result<(Report, String)> {
+    let (resolved, note) = if name == "auto" {
+        let (n, why) = choose(model);
+        (n, format!("auto picked {n}: {why}"))
+    } else {
+        (name, String::new())
+    };
+    let (acc, kind) = parse(resolved)?;
+    if model.dim() != x0.len() {
+        return Err(QningError::BadStart {
+            solver: "solve_named",
+            reason: format!("length {} but the problem has dimension {}", x0.len(), model.dim()),
+        });
+    }
+    let report = match acc {
+        Accelerator::None => {
+            let mut inner = build_inner(kind, model, 0.0, x0, options)?;
+            gradus_oracle::run(&mut EpochMethod { inner: &mut *inner }, monitor, config, observer)?
+        }
+        Accelerator::Catalyst => {
+            let kappa = kappa_for(model, kind, options.catalyst.accel.kappa, options);
+            let inner = build_inner(kind, model, kappa, x0, options)?;
+            options.catalyst.solve(inner, x0, config, monitor, observer)?
+        }
+        Accelerator::Qning => {
+            let kappa = kappa_for(model, kind, options.qning.accel.kappa, options);
+            let inner = build_inner(kind, model, kappa, x0, options)?;
+            options.qning.solve(inner, x0, config, monitor, observer)?
+        }
+    };
+    Ok((report, if note.is_empty() { resolved.to_string() } else { note }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalyst::InnerStop;
+    use crate::duality_gap::DualityGapMonitor;
+    use crate::test_support::*;
+    use gradus_oracle::{Loss, Silent, Status, Stop};
+    use ndarray::Array1;
+
+    #[test]
+    fn every_named_solver_reaches_a_certified_optimum() {
+        for sparse in [false, true] {
+            for (loss, l2, l1) in [
+                (Loss::Logistic, 0.01, 0.0),
+                (Loss::Squared, 0.005, 0.02),
+                (Loss::SquaredHinge, 0.01, 0.0),
+            ] {
+                let m = small_model(loss, sparse, l2, l1);
+                let xs = reference_solution(&m);
+                for name in SOLVER_NAMES {
+                    let x0 = Array1::zeros(m.dim());
+                    let cfg = RunConfig::new(Stop::iterations(20_000).with_target("rel_gap", 1e-11), m.n());
+                    let (r, used) = solve_named(
+                        name,
+                        &m,
+                        x0.view(),
+                        &cfg,
+                        &DualityGapMonitor::new(&m),
+                        &mut Silent,
+                        &NamedOptions::default(),
+                    )
+                    .unwrap();
+                    assert_eq!(r.status, Status::Converged, "{name} {loss:?} sparse {sparse}");
+                    assert!((&r.x - &xs).iter().all(|e| e.abs() < 1e-4), "{name}");
+                    if *name == "auto" {
+                        assert!(used.starts_with("auto picked qning-ista"), "{used}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accelerator_options_converge_and_bad_values_are_typed_errors() {
+        let m = small_model(Loss::Logistic, true, 0.001, 0.005);
+        let cfg = RunConfig::new(Stop::iterations(5000).with_target("rel_gap", 1e-10), m.n());
+        let x0 = Array1::zeros(m.dim());
+        for stop in [
+            InnerStop::Relative(1.0 / 36.0),
+            InnerStop::Absolute,
+            InnerStop::Epochs(2),
+        ] {
+            for line_search in [false, true] {
+                let mut o = NamedOptions::default();
+                o.qning.accel.inner_stop = stop;
+                o.qning.line_search = line_search;
+                o.qning.pair_rule = crate::qning::PairRule::Strict;
+                o.catalyst.accel.inner_stop = stop;
+                for name in ["qning-svrg", "catalyst-saga", "qning-miso"] {
+                    let (r, _) =
+                        solve_named(name, &m, x0.view(), &cfg, &DualityGapMonitor::new(&m), &mut Silent, &o).unwrap();
+                    assert_eq!(r.status, Status::Converged, "{name} {stop:?} ls {line_search}");
+                }
+            }
+        }
+        let mut o = NamedOptions::default();
+        o.qning.memory = 0;
+        let e = solve_named(
+            "qning-svrg",
+            &m,
+            x0.view(),
+            &cfg,
+            &DualityGapMonitor::new(&m),
+            &mut Silent,
+            &o,
+        );
+        assert!(matches!(e, Err(QningError::InvalidParameter { name: "memory", .. })));
+        let mut o = NamedOptions::default();
+        o.catalyst.accel.kappa = Some(-1.0);
+        let e = solve_named(
+            "catalyst-svrg",
+            &m,
+            x0.view(),
+            &cfg,
+            &DualityGapMonitor::new(&m),
+            &mut Silent,
+            &o,
+        );
+        assert!(matches!(e, Err(QningError::InvalidParameter { name: "kappa", .. })));
+        assert!(matches!(parse("qning-bfgs"), Err(QningError::UnknownSolver { .. })));
+        let bad = Array1::from_elem(m.dim(), f64::NAN);
+        assert!(
+            solve_named(
+                "svrg",
+                &m,
+                bad.view(),
+                &cfg,
+                &DualityGapMonitor::new(&m),
+                &mut Silent,
+                &NamedOptions::default()
+            )
+            .is_err()
+        );
+        // Plain MISO needs λ₂ > 0; the accelerated one does not.
+        let lasso = small_model(Loss::Squared, false, 0.0, 0.05);
+        let e = solve_named(
+            "miso",
+            &lasso,
+            x0.view(),
+            &cfg,
+            &DualityGapMonitor::new(&lasso),
+            &mut Silent,
+            &NamedOptions::default(),
+        );
+        assert!(matches!(e, Err(QningError::Unsupported { .. })));
+        let (r, _) = solve_named(
+            "qning-miso",
+            &lasso,
+            x0.view(),
+            &cfg,
+            &DualityGapMonitor::new(&lasso),
+            &mut Silent,
+            &NamedOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(r.status, Status::Converged);
+    }
+
+    #[test]
+    fn auto_steers_badly_scaled_rows_to_importance_sampling() {
+        use gradus_oracle::Design;
+        let n = 2000;
+        let x = ndarray::Array2::from_shape_fn((n, 4), |(i, j)| {
+            let s = if i % 50 == 0 { 30.0 } else { 1.0 };
+            s * ((((i * 7 + j * 13) % 23) as f64) / 11.0 - 1.0)
+        });
+        let y = Array1::from_shape_fn(n, |i| if (i * 3) % 7 < 3 { 1.0 } else { -1.0 });
+        let m = LinearModel::new(Design::dense(x).unwrap(), y, Loss::Logistic, 1e-4, 0.0).unwrap();
+        assert_eq!(choose(&m).0, "qning-svrg");
+        let cfg = RunConfig::new(Stop::iterations(2000).with_target("rel_gap", 1e-10), n);
+        let (r, used) = solve_named(
+            "auto",
+            &m,
+            Array1::zeros(4).view(),
+            &cfg,
+            &DualityGapMonitor::new(&m),
+            &mut Silent,
+            &NamedOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(r.status, Status::Converged, "{used}");
+    }
+}

@@ -1,0 +1,333 @@
+//! Catalyst: Nesterov-accelerated inexact proximal point around any inner solver, plus the pieces it shares with
+//! QNing (κ rule, inner stopping rules, the approximate proximal operator).
+//!
+//! ```text
+//! q = μ/(μ + κ),  α₀ = √q if μ > 0 else 1,  y₀ = x₀
+//! x_{k+1} ≈ argmin_w F(w) + (κ/2)‖w − y_k‖²         (inner solver started at y_k, stopping rule below)
+//! α_{k+1} = ( q − α_k² + √((q − α_k²)² + 4α_k²) ) / 2
+//! β_k = α_k(1 − α_k)/(α_k² + α_{k+1}),   y_{k+1} = x_{k+1} + β_k (x_{k+1} − x_k)
+//! μ = 0: restart (α = 1, β = 0) every `restart_every` outer iterations (Cyanure: 50)
+//! ```
+//!
+//! κ ([`default_kappa`], the authors' MATLAB rule): for incremental inner solvers (SVRG, SAGA, MISO)
+//! κ = L/(n + 1) − μ when that is positive, else L/(n + 1), with L = max Lᵢ + μ (mean Lᵢ + μ when SVRG samples
+//! by importance); for ISTA/FISTA κ = sup φ″ λ_max(XᵀX/n), the full-gradient constant.
+//!
+//! Inner stopping ([`InnerStop`]): one pass (the default of the authors' code and of Cyanure), a fixed number of
+//! epochs, relative (subproblem duality gap ≤ δ (κ/2)‖w − y‖²; δ = 1/36 is QNing's theory constant) or absolute
+//! (gap ≤ ε_k = ε₀ (1 − ρ)^k, ρ = 0.9√q, ε₀ = (2/9) gap of F at x₀). The relative and absolute rules pay one
+//! gradient pass per check. Inner work is merged into the outer counters.
+//!
+//! | name | default | range | meaning |
+//! |---|---|---|---|
+//! | `kappa` | [`default_kappa`] | > 0 | smoothing of the proximal point |
+//! | `inner_stop` | `OnePass` | see [`InnerStop`] | when an inner solve ends |
+//! | `max_inner_epochs` | 50 | ≥ 1 | cap for the relative/absolute rules |
+//! | `restart_every` | 50 | ≥ 1 | momentum restart period when μ = 0 |
+//!
+//! Reference: H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex
+//! optimization: from theory to practice*, JMLR 18(212).
+
+use gradus_oracle::{LinearModel, Method, Monitor, Objective, Observer, Report, RunConfig, StepOutcome, Work, run};
+use ndarray::{Array1, ArrayView1};
+
+use crate::duality_gap::{duality_gap, primal_and_gap};
+use crate::error::{Result, check_start, invalid};
+use crate::proximal_point::InnerSolver;
+
+/// When an inner solve ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InnerStop {
+    /// One epoch of the inner solver.
+    OnePass,
+    /// A fixed number of epochs.
+    Epochs(u32),
+    /// Subproblem gap ≤ δ (κ/2)‖w − y‖².
+    Relative(f64),
+    /// Subproblem gap ≤ ε_k = ε₀ (1 − 0.9√q)^k.
+    Absolute,
+}
+
+/// Parameters shared by Catalyst and QNing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AcceleratorParams {
+    /// κ, or `None` for [`default_kappa`].
+    pub kappa: Option<f64>,
+    /// Inner stopping rule.
+    pub inner_stop: InnerStop,
+    /// Cap on inner epochs for the relative/absolute rules.
+    pub max_inner_epochs: u32,
+}
+
+impl Default for AcceleratorParams {
+    fn default() -> Self {
+        AcceleratorParams {
+            kappa: None,
+            inner_stop: InnerStop::OnePass,
+            max_inner_epochs: 50,
+        }
+    }
+}
+
+impl AcceleratorParams {
+    /// Checks every value.
+    pub fn validate(&self, solver: &'static str) -> Result<()> {
+        if let Some(k) = self.kappa
+            && !(k.is_finite() && k > 0.0)
+        {
+            return Err(invalid(solver, "kappa", k, "must be finite and > 0"));
+        }
+        match self.inner_stop {
+            InnerStop::Epochs(0) => return Err(invalid(solver, "inner_stop", "Epochs(0)", "must be >= 1 epoch")),
+            InnerStop::Relative(d) if !(d.is_finite() && d > 0.0) => {
+                return Err(invalid(
+                    solver,
+                    "inner_stop",
+                    format!("Relative({d})"),
+                    "δ must be finite and > 0",
+                ));
+            }
+            _ => {}
+        }
+        if self.max_inner_epochs == 0 {
+            return Err(invalid(solver, "max_inner_epochs", 0, "must be >= 1"));
+        }
+        Ok(())
+    }
+}
+
+/// Whether an inner solver is incremental (κ from L/n) or full-gradient (κ from L).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InnerFamily {
+    /// SVRG, SAGA, MISO; the flag says whether SVRG samples by importance.
+    Incremental {
+        /// Importance sampling active.
+        importance: bool,
+    },
+    /// ISTA, FISTA.
+    FullGradient,
+}
+
+/// κ from L, μ and n; see the module docs.
+pub fn default_kappa(model: &LinearModel, family: InnerFamily) -> f64 {
+    let mu = model.l2();
+    let c = model.loss().curvature_bound();
+    let r = model.row_norms_sq();
+    match family {
+        InnerFamily::Incremental { importance } => {
+            let l_data = if importance {
+                c * r.mean().unwrap_or(0.0)
+            } else {
+                c * r.fold(0.0f64, |m, &v| m.max(v))
+            };
+            let l = (l_data + mu) / (model.n() as f64 + 1.0);
+            let k = if l > mu { l - mu } else { l };
+            if k > 0.0 { k } else { 1.0 }
+        }
+        InnerFamily::FullGradient => {
+            let k = model.smoothness() - mu;
+            if k > 0.0 { k } else { 1.0 }
+        }
+    }
+}
+
+/// What an inexact proximal step returns.
+pub(crate) struct ProxResult {
+    /// h_y(z).
+    pub value: f64,
+}
+
+/// z ≈ argmin_w F(w) + (κ/2)‖w − y‖², by the inner solver started at y; z is left as the inner iterate.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn approximate_prox(
+    inner: &mut dyn InnerSolver<'_>,
+    y: ArrayView1<f64>,
+    stop: InnerStop,
+    epsilon: f64,
+    max_epochs: u32,
+    need_value: bool,
+    restart: bool,
+    work: &mut Work,
+) -> ProxResult {
+    inner.set_center(y);
+    if restart {
+        inner.restart_from(y);
+    }
+    let kappa = inner.subproblem().kappa();
+    let mut epochs = 0;
+    loop {
+        inner.epoch(work);
+        epochs += 1;
+        let target = match stop {
+            InnerStop::OnePass => break,
+            InnerStop::Epochs(k) => {
+                if epochs >= k {
+                    break;
+                }
+                continue;
+            }
+            InnerStop::Relative(delta) => {
+                let z = inner.iterate();
+                let d2: f64 = z.iter().zip(y.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                delta * 0.5 * kappa * d2
+            }
+            InnerStop::Absolute => epsilon,
+        };
+        let (value, gap) = primal_and_gap(inner.subproblem(), inner.iterate());
+        work.full_gradients += 1;
+        if gap <= target || epochs >= max_epochs {
+            return ProxResult { value };
+        }
+    }
+    let value = match inner.known_value() {
+        Some(v) => v,
+        None if !need_value => f64::NAN,
+        None => {
+            work.function_values += 1;
+            inner.subproblem().value(inner.iterate())
+        }
+    };
+    ProxResult { value }
+}
+
+/// ε₀ of the absolute rule: (2/9) × the duality gap of F at x₀ (an upper bound on F(x₀) − F*).
+pub(crate) fn absolute_epsilon0(model: &LinearModel, x0: ArrayView1<f64>) -> f64 {
+    let (_, g) = duality_gap(model, x0);
+    2.0 / 9.0 * g
+}
+
+/// The Catalyst parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalystParams {
+    /// Shared accelerator parameters.
+    pub accel: AcceleratorParams,
+    /// Momentum restart period when μ = 0.
+    pub restart_every: u64,
+}
+
+impl Default for CatalystParams {
+    fn default() -> Self {
+        CatalystParams {
+            accel: AcceleratorParams::default(),
+            restart_every: 50,
+        }
+    }
+}
+
+impl CatalystParams {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Checks every value.
+    pub fn validate(&self) -> Result<()> {
+        self.accel.validate("catalyst")?;
+        if self.restart_every == 0 {
+            return Err(invalid("catalyst", "restart_every", 0, "must be >= 1"));
+        }
+        Ok(())
+    }
+    /// Runs Catalyst around `inner` (whose subproblem's κ is used) from x0.
+    pub fn solve<'a>(
+        &self,
+        inner: Box<dyn InnerSolver<'a> + 'a>,
+        x0: ArrayView1<f64>,
+        config: &RunConfig,
+        monitor: &dyn Monitor,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let mut c = Catalyst::new(inner, x0, self)?;
+        Ok(run(&mut c, monitor, config, observer)?)
+    }
+}
+
+/// The state of Catalyst.
+pub struct Catalyst<'a> {
+    inner: Box<dyn InnerSolver<'a> + 'a>,
+    x: Array1<f64>,
+    y: Array1<f64>,
+    alpha: f64,
+    q: f64,
+    k: u64,
+    epsilon0: f64,
+    params: CatalystParams,
+}
+
+impl<'a> Catalyst<'a> {
+    /// Catalyst around `inner` from x0.
+    pub fn new(inner: Box<dyn InnerSolver<'a> + 'a>, x0: ArrayView1<f64>, params: &CatalystParams) -> Result<Self> {
+        params.validate()?;
+        let model = inner.subproblem().model();
+        check_start("catalyst", model.dim(), x0)?;
+        let mu = model.l2();
+        let kappa = inner.subproblem().kappa();
+        if kappa <= 0.0 {
+            return Err(invalid(
+                "catalyst",
+                "kappa",
+                kappa,
+                "the inner subproblem must have κ > 0",
+            ));
+        }
+        let q = mu / (mu + kappa);
+        let epsilon0 = if params.accel.inner_stop == InnerStop::Absolute {
+            absolute_epsilon0(model, x0)
+        } else {
+            0.0
+        };
+        Ok(Catalyst {
+            inner,
+            x: x0.to_owned(),
+            y: x0.to_owned(),
+            alpha: if mu > 0.0 { q.sqrt() } else { 1.0 },
+            q,
+            k: 0,
+            epsilon0,
+            params: params.clone(),
+        })
+    }
+}
+
+/// The positive root of a² = (1 − a)α² + q a.
+pub fn next_alpha(alpha: f64, q: f64) -> f64 {
+    let b = q - alpha * alpha;
+    0.5 * (b + (b * b + 4.0 * alpha * alpha).sqrt())
+}
+
+impl Method for Catalyst<'_> {
+    fn iterate(&self) -> ArrayView1<'_, f64> {
+        self.x.view()
+    }
+    fn step(&mut self, work: &mut Work) -> StepOutcome {
+        let eps = self.epsilon0 * (1.0 - 0.9 * self.q.sqrt()).powi(self.k as i32);
+        let accel = &self.params.accel;
+        approximate_prox(
+            &mut *self.inner,
+            self.y.view(),
+            accel.inner_stop,
+            eps,
+            accel.max_inner_epochs,
+            false,
+            true,
+            work,
+        );
+        let z = self.inner.iterate();
+        self.k += 1;
+        let restart = self.q == 0.0 && self.k.is_multiple_of(self.params.restart_every);
+        let beta = if restart {
+            self.alpha = 1.0;
+            0.0
+        } else {
+            let a_next = next_alpha(self.alpha, self.q);
+            let b = self.alpha * (1.0 - self.alpha) / (self.alpha * self.alpha + a_next);
+            self.alpha = a_next;
+            b
+        };
+        for j in 0..self.x.len() {
+            let zj = z[j];
+            self.y[j] = zj + beta * (zj - self.x[j]);
+            self.x[j] = zj;
+        }
+        StepOutcome::Continue
+    }
+}

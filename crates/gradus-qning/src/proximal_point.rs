@@ -1,0 +1,162 @@
+//! The proximal-point subproblem every inner solver of this crate sees, and the [`InnerSolver`] interface the
+//! accelerators drive.
+//!
+//! For a [`LinearModel`] F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁, a smoothing κ ≥ 0 and a centre z,
+//!
+//! ```text
+//! h_z(w) = F(w) + (κ/2)‖w − z‖²
+//!        = (1/n) Σᵢ φᵢ(aᵢᵀw) + (σ/2)‖w‖² − bᵀw + λ₁‖w‖₁ + (κ/2)‖z‖²,   σ = λ₂ + κ,  b = κ z.
+//! ```
+//!
+//! κ = 0 is the original problem, so the plain solvers (SVRG, SAGA, MISO, ISTA, FISTA) are the same code with
+//! κ = 0. The ridge part (σ/2)‖w‖² − bᵀw is handled exactly (not sampled) and λ₁ by its prox, as in Cyanure.
+
+use gradus_oracle::{LinearModel, Method, StepOutcome, Work};
+use ndarray::{Array1, ArrayView1};
+
+/// h_z(w) = F(w) + (κ/2)‖w − z‖² over a linear model; see the module docs.
+#[derive(Debug, Clone)]
+pub struct ProximalPoint<'a> {
+    model: &'a LinearModel,
+    kappa: f64,
+    center: Array1<f64>,
+}
+
+impl<'a> ProximalPoint<'a> {
+    /// The subproblem with smoothing `kappa` ≥ 0 and centre 0.
+    pub fn new(model: &'a LinearModel, kappa: f64) -> Self {
+        ProximalPoint {
+            model,
+            kappa,
+            center: Array1::zeros(model.design().ncols()),
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &'a LinearModel {
+        self.model
+    }
+    /// κ.
+    pub fn kappa(&self) -> f64 {
+        self.kappa
+    }
+    /// σ = λ₂ + κ, the strong convexity of the ridge part.
+    pub fn sigma(&self) -> f64 {
+        self.model.l2() + self.kappa
+    }
+    /// λ₁.
+    pub fn l1(&self) -> f64 {
+        self.model.l1()
+    }
+    /// The centre z.
+    pub fn center(&self) -> ArrayView1<'_, f64> {
+        self.center.view()
+    }
+    /// bⱼ = κ zⱼ, the linear term.
+    #[inline]
+    pub fn linear_term(&self, j: usize) -> f64 {
+        self.kappa * self.center[j]
+    }
+    /// Moves the centre.
+    pub fn set_center(&mut self, z: ArrayView1<f64>) {
+        self.center.assign(&z);
+    }
+    /// n.
+    pub fn n(&self) -> usize {
+        self.model.n()
+    }
+    /// d.
+    pub fn dim(&self) -> usize {
+        self.model.design().ncols()
+    }
+
+    /// Lᵢ of the data term of sample i: sup φ″ ‖aᵢ‖².
+    #[inline]
+    pub fn data_smoothness(&self, i: usize) -> f64 {
+        self.model.loss().curvature_bound() * self.model.row_norms_sq()[i]
+    }
+
+    /// max and mean of the data smoothness constants Lᵢ.
+    pub fn data_smoothness_max_mean(&self) -> (f64, f64) {
+        let c = self.model.loss().curvature_bound();
+        let r = self.model.row_norms_sq();
+        let max = r.fold(0.0f64, |m, &v| m.max(v));
+        (c * max, c * r.mean().unwrap_or(0.0))
+    }
+
+    /// h_z(w) given the margins m = Xw.
+    pub fn value_from_margins(&self, w: ArrayView1<f64>, margins: ArrayView1<f64>) -> f64 {
+        let mut v = self.model.mean_loss(margins) + 0.5 * self.model.l2() * w.dot(&w);
+        if self.model.l1() > 0.0 {
+            v += self.model.l1() * w.iter().map(|x| x.abs()).sum::<f64>();
+        }
+        if self.kappa > 0.0 {
+            let d2: f64 = w.iter().zip(self.center.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+            v += 0.5 * self.kappa * d2;
+        }
+        v
+    }
+
+    /// h_z(w) (one pass for the margins; allocates, not for inner loops).
+    pub fn value(&self, w: ArrayView1<f64>) -> f64 {
+        let mut m = Array1::zeros(self.n());
+        self.model.margins(w, m.view_mut());
+        self.value_from_margins(w, m.view())
+    }
+}
+
+/// A solver of the proximal-point subproblem that the accelerators (Catalyst, QNing) can drive, one epoch at a
+/// time. Every inner solver keeps its memory (SVRG's snapshot, SAGA's table, MISO's dual scalars) between calls,
+/// which is the warm start of its auxiliary variables.
+pub trait InnerSolver<'a>: Send {
+    /// The solver's name (`svrg`, `saga`, `miso`, `ista`, `fista`).
+    fn name(&self) -> &'static str;
+    /// The subproblem it solves.
+    fn subproblem(&self) -> &ProximalPoint<'a>;
+    /// Moves the centre z of the subproblem (κ stays).
+    fn set_center(&mut self, z: ArrayView1<f64>);
+    /// Restarts the primal iterate at `w` (MISO, whose iterate is a function of its dual memory, ignores it).
+    fn restart_from(&mut self, w: ArrayView1<f64>);
+    /// One epoch (about one pass over the data); adds its oracle calls to `work`.
+    fn epoch(&mut self, work: &mut Work);
+    /// The current iterate.
+    fn iterate(&self) -> ArrayView1<'_, f64>;
+    /// h_z(iterate) when the solver already knows it without a pass (ISTA keeps the margins); `None` by default.
+    fn known_value(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Runs an inner solver as a [`Method`]: one step = one epoch.
+pub struct EpochMethod<'s, 'a> {
+    /// The solver.
+    pub inner: &'s mut dyn InnerSolver<'a>,
+}
+
+impl Method for EpochMethod<'_, '_> {
+    fn iterate(&self) -> ArrayView1<'_, f64> {
+        self.inner.iterate()
+    }
+    fn step(&mut self, work: &mut Work) -> StepOutcome {
+        self.inner.epoch(work);
+        StepOutcome::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::small_model;
+    use gradus_oracle::Objective;
+
+    #[test]
+    fn value_adds_the_proximal_term() {
+        let m = small_model(gradus_oracle::Loss::Logistic, false, 0.1, 0.05);
+        let mut p = ProximalPoint::new(&m, 0.7);
+        let z = Array1::from_shape_fn(p.dim(), |j| j as f64 * 0.1);
+        p.set_center(z.view());
+        let w = Array1::from_shape_fn(p.dim(), |j| 0.3 - j as f64 * 0.2);
+        let expected = m.total_value(w.view()) + 0.35 * (&w - &z).mapv(|t| t * t).sum();
+        assert!((p.value(w.view()) - expected).abs() < 1e-14);
+    }
+}

@@ -1,0 +1,384 @@
+//! QNing: L-BFGS on the Moreau envelope F_κ(x) = min_w F(w) + (κ/2)‖w − x‖², whose gradient κ(x − p(x)) comes
+//! from an inexact proximal point computed by any inner solver.
+//!
+//! ```text
+//! ApproxGradient(x):  z ≈ argmin_w h_x(w) = F(w) + (κ/2)‖w − x‖²   (inner solver from x, see InnerStop)
+//!                     g = κ(x − z),  F_a = h_x(z)
+//! x₀ given; (g₀, F₀, z₀) = ApproxGradient(x₀)
+//! repeat:
+//!   d = H g  (two-loop recursion over the last l pairs; H = I/κ while the memory is empty)
+//!   x_t = x − d,  (g_t, F_t, z_t) = ApproxGradient(x_t)
+//!   if F_t ≤ F − ‖g‖²/(2κ):  x, g, F, z ← x_t, g_t, F_t, z_t;  (s, y) = (x_t − x, g_t − g)
+//!   else (fallback, a gradient step on F_κ): x⁺ = x − g/κ,  ApproxGradient(x⁺);  (s, y) = (x⁺ − x_t, g⁺ − g_t)
+//!   store (s, y) if it passes the skipping rule
+//! output z (exactly sparse under λ₁)
+//! ```
+//!
+//! This is the authors' MATLAB (`quickening.m`): unit step, acceptance against a plain gradient step on F_κ and
+//! the fallback's pair built from the two tested points. The optional line search is Cyanure's: trial
+//! x − η H g − (1 − η) g/κ, accepted when F_t ≤ F − ‖g‖²/(4κ); otherwise η halves, and after 5 tries or once
+//! η < 0.1 the step is forced to η = 0 (a gradient step); then η ← clamp(1.2 η, 0.1, 1). (Cyanure's restore of
+//! the inner solver's state is not implemented: the inner solvers here restart from the centre anyway.)
+//!
+//! Skipping rule: `Positive` stores pairs with sᵀy > 1e-10 ‖s‖‖y‖ ([`gradus_classic::LbfgsMemory::push`]);
+//! `Strict` also requires sᵀy ≥ ½ μ_F ‖s‖² and sᵀy ≥ ½ ‖y‖²/κ with μ_F = μκ/(μ + κ) (MATLAB's `lbfgs_type 1`).
+//!
+//! | name | default | range | meaning |
+//! |---|---|---|---|
+//! | `accel` | [`AcceleratorParams::default`] | | κ (default [`crate::catalyst::default_kappa`]), inner stopping (one pass) |
+//! | `memory` | 10 | ≥ 1 | l, the number of L-BFGS pairs (authors' MATLAB: 10; Cyanure: 20) |
+//! | `line_search` | false | bool | Cyanure's η line search instead of the unit step + fallback |
+//! | `pair_rule` | `Positive` | Positive, Strict | the skipping rule |
+//!
+//! Safeguard (ours, in the spirit of Cyanure's restore rule): when even the fallback's F_a exceeds F (impossible
+//! with an exact prox), the memory is cleared and the inner solution at x⁺ is refined by up to 5 more continued
+//! inner epochs. Without it, qning-miso with one-pass inner solves oscillated and diverged on a small
+//! elastic-net problem (the MISO iterate carries its memory across centres).
+//!
+//! One outer iteration is one trace step (the first does only ApproxGradient(x₀)). Work: inner epochs plus one
+//! function value per ApproxGradient (for F_a; none for ISTA, which knows it).
+//!
+//! Reference: H. Lin, J. Mairal, Z. Harchaoui (2019), *An inexact variable metric proximal point algorithm for
+//! generic quasi-Newton acceleration*, SIAM J. Optim. 29(2), 1408–1443.
+
+use gradus_classic::LbfgsMemory;
+use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work, run};
+use ndarray::{Array1, ArrayView1, Zip};
+
+use crate::catalyst::{AcceleratorParams, InnerStop, absolute_epsilon0, approximate_prox};
+use crate::error::{Result, check_start, invalid};
+use crate::proximal_point::InnerSolver;
+
+const SOLVER: &str = "qning";
+
+/// At most this many refining inner epochs after a fallback that did not decrease F_a.
+const REFINE: u32 = 5;
+
+/// Which curvature pairs are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PairRule {
+    /// sᵀy > 0 (up to 1e-10 ‖s‖‖y‖).
+    Positive,
+    /// sᵀy ≥ ½ μ_F‖s‖² and sᵀy ≥ ½‖y‖²/κ as well.
+    Strict,
+}
+
+/// The QNing parameters; see the module docs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QningParams {
+    /// κ and inner stopping.
+    pub accel: AcceleratorParams,
+    /// l.
+    pub memory: usize,
+    /// Cyanure's η line search.
+    pub line_search: bool,
+    /// The skipping rule.
+    pub pair_rule: PairRule,
+}
+
+impl Default for QningParams {
+    fn default() -> Self {
+        QningParams {
+            accel: AcceleratorParams::default(),
+            memory: 10,
+            line_search: false,
+            pair_rule: PairRule::Positive,
+        }
+    }
+}
+
+impl QningParams {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets l.
+    pub fn memory(mut self, l: usize) -> Self {
+        self.memory = l;
+        self
+    }
+    /// Cyanure's line search on or off.
+    pub fn line_search(mut self, on: bool) -> Self {
+        self.line_search = on;
+        self
+    }
+    /// Checks every value.
+    pub fn validate(&self) -> Result<()> {
+        self.accel.validate(SOLVER)?;
+        if self.memory == 0 {
+            return Err(invalid(SOLVER, "memory", 0, "must be >= 1"));
+        }
+        Ok(())
+    }
+    /// Runs QNing around `inner` from x0.
+    pub fn solve<'a>(
+        &self,
+        inner: Box<dyn InnerSolver<'a> + 'a>,
+        x0: ArrayView1<f64>,
+        config: &RunConfig,
+        monitor: &dyn Monitor,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let mut q = Qning::new(inner, x0, self)?;
+        Ok(run(&mut q, monitor, config, observer)?)
+    }
+}
+
+/// A point x with its approximate Moreau gradient g, value F_a and prox point z.
+#[derive(Clone)]
+struct Probe {
+    x: Array1<f64>,
+    g: Array1<f64>,
+    value: f64,
+    z: Array1<f64>,
+}
+
+/// The state of QNing.
+pub struct Qning<'a> {
+    inner: Box<dyn InnerSolver<'a> + 'a>,
+    current: Option<Probe>,
+    trial: Probe,
+    start: Array1<f64>,
+    direction: Array1<f64>,
+    s: Array1<f64>,
+    yv: Array1<f64>,
+    memory: LbfgsMemory,
+    kappa: f64,
+    mu_f: f64,
+    eta: f64,
+    k: u64,
+    epsilon0: f64,
+    q: f64,
+    params: QningParams,
+    accepted: u64,
+    fallbacks: u64,
+    skipped: u64,
+    refinements: u64,
+}
+
+impl<'a> Qning<'a> {
+    /// QNing around `inner` (its subproblem's κ is used) from x0.
+    pub fn new(inner: Box<dyn InnerSolver<'a> + 'a>, x0: ArrayView1<f64>, params: &QningParams) -> Result<Self> {
+        params.validate()?;
+        let model = inner.subproblem().model();
+        let d = model.dim();
+        check_start(SOLVER, d, x0)?;
+        let kappa = inner.subproblem().kappa();
+        if kappa <= 0.0 {
+            return Err(invalid(SOLVER, "kappa", kappa, "the inner subproblem must have κ > 0"));
+        }
+        let mu = model.l2();
+        let epsilon0 = if params.accel.inner_stop == InnerStop::Absolute {
+            absolute_epsilon0(model, x0)
+        } else {
+            0.0
+        };
+        let probe = Probe {
+            x: x0.to_owned(),
+            g: Array1::zeros(d),
+            value: f64::NAN,
+            z: x0.to_owned(),
+        };
+        Ok(Qning {
+            inner,
+            current: None,
+            trial: probe.clone(),
+            start: x0.to_owned(),
+            direction: Array1::zeros(d),
+            s: Array1::zeros(d),
+            yv: Array1::zeros(d),
+            memory: LbfgsMemory::new(params.memory, d),
+            kappa,
+            mu_f: mu * kappa / (mu + kappa),
+            eta: 1.0,
+            k: 0,
+            epsilon0,
+            q: mu / (mu + kappa),
+            params: params.clone(),
+            accepted: 0,
+            fallbacks: 0,
+            skipped: 0,
+            refinements: 0,
+        })
+    }
+
+    /// (accepted quasi-Newton steps, fallbacks/forced gradient steps, skipped pairs, refining epochs).
+    pub fn counts(&self) -> (u64, u64, u64, u64) {
+        (self.accepted, self.fallbacks, self.skipped, self.refinements)
+    }
+
+    /// ApproxGradient at `trial.x`, filling the rest of `trial`.
+    fn approx_gradient(&mut self, work: &mut Work) {
+        self.approx_gradient_with(true, work);
+    }
+
+    /// ApproxGradient at `trial.x`; `restart = false` continues the inner solver from its iterate (refinement).
+    fn approx_gradient_with(&mut self, restart: bool, work: &mut Work) {
+        let eps = self.epsilon0 * (1.0 - 0.9 * self.q.sqrt()).powi(self.k as i32);
+        let a = &self.params.accel;
+        let stop = if restart { a.inner_stop } else { InnerStop::OnePass };
+        let r = approximate_prox(
+            &mut *self.inner,
+            self.trial.x.view(),
+            stop,
+            eps,
+            a.max_inner_epochs,
+            true,
+            restart,
+            work,
+        );
+        self.trial.z.assign(&self.inner.iterate());
+        let kappa = self.kappa;
+        Zip::from(&mut self.trial.g)
+            .and(&self.trial.x)
+            .and(&self.trial.z)
+            .for_each(|g, &x, &z| *g = kappa * (x - z));
+        self.trial.value = r.value;
+    }
+
+    fn store_pair(&mut self) {
+        let sy = self.s.dot(&self.yv);
+        let ok = match self.params.pair_rule {
+            PairRule::Positive => true,
+            PairRule::Strict => {
+                sy >= 0.5 * self.mu_f * self.s.dot(&self.s) && sy >= 0.5 * self.yv.dot(&self.yv) / self.kappa
+            }
+        };
+        let ok = ok && if self.params.line_search { sy > 1e-12 } else { true };
+        if !(ok && self.memory.push(self.s.view(), self.yv.view())) {
+            self.skipped += 1;
+        }
+    }
+
+    /// The direction H g (I/κ while the memory is empty).
+    fn compute_direction(&mut self, g: &Array1<f64>) {
+        if self.memory.is_empty() {
+            let inv = 1.0 / self.kappa;
+            Zip::from(&mut self.direction).and(g).for_each(|d, &gi| *d = gi * inv);
+        } else {
+            self.memory.apply_inverse_hessian(g.view(), self.direction.view_mut());
+        }
+    }
+
+    fn step_unit(&mut self, cur: Probe, work: &mut Work) -> Probe {
+        self.compute_direction(&cur.g);
+        Zip::from(&mut self.trial.x)
+            .and(&cur.x)
+            .and(&self.direction)
+            .for_each(|t, &x, &d| *t = x - d);
+        self.approx_gradient(work);
+        let gg = cur.g.dot(&cur.g);
+        if self.trial.value <= cur.value - gg / (2.0 * self.kappa) {
+            self.accepted += 1;
+            Zip::from(&mut self.s)
+                .and(&self.trial.x)
+                .and(&cur.x)
+                .for_each(|s, &a, &b| *s = a - b);
+            Zip::from(&mut self.yv)
+                .and(&self.trial.g)
+                .and(&cur.g)
+                .for_each(|y, &a, &b| *y = a - b);
+            self.store_pair();
+            self.trial.clone()
+        } else {
+            self.fallbacks += 1;
+            let tested = self.trial.clone();
+            // x⁺ = x − g/κ = z (up to rounding).
+            let inv = 1.0 / self.kappa;
+            Zip::from(&mut self.trial.x)
+                .and(&cur.x)
+                .and(&cur.g)
+                .for_each(|t, &x, &g| *t = x - g * inv);
+            self.approx_gradient(work);
+            // Safeguard: with an exact prox the gradient step decreases F_κ by ‖g‖²/(2κ); if even F_a grew, the
+            // inexact gradients are too noisy: forget the curvature pairs and refine the inner solution (more
+            // epochs, continued, not restarted) at most `REFINE` times.
+            let mut refined = 0;
+            while self.trial.value > cur.value && refined < REFINE {
+                self.memory.clear();
+                self.approx_gradient_with(false, work);
+                refined += 1;
+                self.refinements += 1;
+            }
+            Zip::from(&mut self.s)
+                .and(&self.trial.x)
+                .and(&tested.x)
+                .for_each(|s, &a, &b| *s = a - b);
+            Zip::from(&mut self.yv)
+                .and(&self.trial.g)
+                .and(&tested.g)
+                .for_each(|y, &a, &b| *y = a - b);
+            self.store_pair();
+            self.trial.clone()
+        }
+    }
+
+    fn step_line_search(&mut self, cur: Probe, work: &mut Work) -> Probe {
+        self.compute_direction(&cur.g);
+        let gg = cur.g.dot(&cur.g);
+        let inv = 1.0 / self.kappa;
+        let mut eta = self.eta;
+        let mut tries = 0;
+        loop {
+            Zip::from(&mut self.trial.x)
+                .and(&cur.x)
+                .and(&self.direction)
+                .and(&cur.g)
+                .for_each(|t, &x, &d, &g| *t = x - eta * d - (1.0 - eta) * g * inv);
+            self.approx_gradient(work);
+            tries += 1;
+            if eta == 0.0 || self.trial.value <= cur.value - gg / (4.0 * self.kappa) {
+                break;
+            }
+            eta *= 0.5;
+            if tries >= 5 || eta < 0.1 {
+                eta = 0.0;
+            }
+        }
+        if eta == 0.0 {
+            self.fallbacks += 1;
+        } else {
+            self.accepted += 1;
+        }
+        Zip::from(&mut self.s)
+            .and(&self.trial.x)
+            .and(&cur.x)
+            .for_each(|s, &a, &b| *s = a - b);
+        Zip::from(&mut self.yv)
+            .and(&self.trial.g)
+            .and(&cur.g)
+            .for_each(|y, &a, &b| *y = a - b);
+        self.store_pair();
+        self.eta = (1.2 * eta).clamp(0.1, 1.0);
+        self.trial.clone()
+    }
+}
+
+impl Method for Qning<'_> {
+    fn iterate(&self) -> ArrayView1<'_, f64> {
+        match &self.current {
+            Some(p) => p.z.view(),
+            None => self.start.view(),
+        }
+    }
+
+    fn step(&mut self, work: &mut Work) -> StepOutcome {
+        let next = match self.current.take() {
+            None => {
+                self.trial.x.assign(&self.start);
+                self.approx_gradient(work);
+                self.trial.clone()
+            }
+            Some(cur) => {
+                if self.params.line_search {
+                    self.step_line_search(cur, work)
+                } else {
+                    self.step_unit(cur, work)
+                }
+            }
+        };
+        self.k += 1;
+        self.current = Some(next);
+        StepOutcome::Continue
+    }
+}
