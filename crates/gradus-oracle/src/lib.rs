@@ -46,7 +46,7 @@ pub use monitor::ObjectiveMonitor;
 pub use objective::{FiniteSum, Objective};
 pub use operator::{FiniteSumOperator, Operator};
 pub use oracle::{DirectionalOracle, StochasticOracle};
-pub use problems::{LinearModel, Quadratic};
+pub use problems::{GameBlocks, GameConstants, GameMatrices, LinearModel, Quadratic, QuadraticGame};
 pub use regularizer::Regularizer;
 pub use solve::{Method, Monitor, NoMetrics, Observer, Report, RunConfig, Silent, StepOutcome, run};
 pub use stop::{Status, Stop, Target};

@@ -2,6 +2,8 @@
 //! quadratics with a chosen spectrum. (Games, nonsmooth test functions and the MLP are added with the solver
 //! families that use them, on the same traits.)
 
+mod games;
+pub use games::{GameBlocks, GameConstants, GameMatrices, QuadraticGame};
 mod linear_model;
 mod quadratic;
 

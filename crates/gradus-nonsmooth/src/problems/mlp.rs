@@ -1,0 +1,334 @@
+//! A ReLU multilayer perceptron with softmax cross-entropy, as a stochastic objective over mini-batches.
+//!
+//! Parameters are one flat vector θ (so every optimizer works on a vector); layer l is a row-major matrix
+//! W_l ∈ ℝ^{out×in} followed by its bias b_l ∈ ℝ^{out}. On a mini-batch X_B (B × in, one sample per row):
+//!
+//! ```text
+//! forward:   Z_l = H_{l−1} W_lᵀ + 1 b_lᵀ,  H_l = relu(Z_l) (hidden layers),  H_0 = X_B
+//! loss:      (1/B) Σᵢ [logsumexp(Z_L[i, ·]) − Z_L[i, yᵢ]]
+//! backward:  dZ_L = (softmax(Z_L) − onehot(y))/B;  dW_l = dZ_lᵀ H_{l−1};  db_l = dZ_lᵀ 1;
+//!            dZ_{l−1} = (dZ_l W_l) ∘ 1[Z_{l−1} > 0]
+//! ```
+//!
+//! Every product is one GEMM (ndarray's `general_mat_mul`, matrixmultiply, f64, single-threaded and
+//! deterministic). The ReLU's derivative is taken as 0 at exactly 0 — the generalized gradient of the piece
+//! where the unit is inactive, the same choice at every kink (PyTorch's autodiff makes it too). Weight decay is
+//! not part of the loss: the optimizers add wd·θ to the gradient, as PyTorch does.
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis, s};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use gradus_oracle::StochasticOracle;
+
+use crate::error::{NonsmoothError, Result, check_dim, check_finite};
+
+/// A finite-sum objective evaluated on mini-batches of sample indices.
+pub trait MiniBatchObjective: Sync {
+    /// The number of parameters.
+    fn dim(&self) -> usize;
+    /// The number of training samples n.
+    fn len(&self) -> usize;
+    /// Whether there are no samples.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The mean loss over `batch` at x, with its gradient written into `out`.
+    fn batch_gradient(&self, x: ArrayView1<f64>, batch: &[usize], out: ArrayViewMut1<f64>) -> f64;
+}
+
+/// The ReLU MLP on a training set (see the [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct Mlp {
+    sizes: Vec<usize>,
+    offsets: Vec<usize>,
+    inputs: Array2<f64>,
+    labels: Vec<usize>,
+    /// Samples drawn per [`StochasticOracle`] call (default 128).
+    pub batch_size: usize,
+}
+
+impl Mlp {
+    /// An MLP with layer sizes `sizes` = [in, hidden…, classes] on `inputs` (n × in) and integer labels in
+    /// 0..classes (given as f64, as the data loaders return them).
+    pub fn new(sizes: &[usize], inputs: Array2<f64>, labels: &Array1<f64>) -> Result<Self> {
+        if sizes.len() < 2 || sizes.contains(&0) {
+            return Err(NonsmoothError::InvalidParameter {
+                name: "sizes",
+                value: format!("{sizes:?}"),
+                reason: "needs >= 2 layer sizes, all >= 1",
+            });
+        }
+        check_dim("inputs columns", sizes[0], inputs.ncols())?;
+        check_dim("labels", inputs.nrows(), labels.len())?;
+        check_finite("inputs", inputs.iter())?;
+        let classes = *sizes.last().expect("len >= 2");
+        let labels = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| {
+                if y >= 0.0 && y.fract() == 0.0 && (y as usize) < classes {
+                    Ok(y as usize)
+                } else {
+                    Err(NonsmoothError::InvalidParameter {
+                        name: "label",
+                        value: format!("{y} (sample {i})"),
+                        reason: "must be an integer class in 0..classes",
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut offsets = vec![0];
+        for w in sizes.windows(2) {
+            let last = *offsets.last().expect("non-empty");
+            offsets.push(last + w[0] * w[1] + w[1]);
+        }
+        Ok(Mlp {
+            sizes: sizes.to_vec(),
+            offsets,
+            inputs,
+            labels,
+            batch_size: 128,
+        })
+    }
+
+    /// The training inputs (n × in).
+    pub fn inputs(&self) -> ArrayView2<'_, f64> {
+        self.inputs.view()
+    }
+
+    /// The layer sizes.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes
+    }
+
+    /// PyTorch's default `nn.Linear` initialisation: W and b uniform in ±1/√fan_in.
+    pub fn init(&self, seed: u64) -> Array1<f64> {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut theta = Array1::zeros(self.num_params());
+        for l in 0..self.sizes.len() - 1 {
+            let bound = 1.0 / (self.sizes[l] as f64).sqrt();
+            for v in theta.slice_mut(s![self.offsets[l]..self.offsets[l + 1]]).iter_mut() {
+                *v = rng.random_range(-bound..bound);
+            }
+        }
+        theta
+    }
+
+    /// The number of parameters.
+    pub fn num_params(&self) -> usize {
+        *self.offsets.last().expect("non-empty")
+    }
+
+    /// Multiply–adds per sample of one training step (forward + backward GEMMs; the input gradient of the first
+    /// layer is not computed): Σ_l in·out (forward) + Σ_l in·out (dW) + Σ_{l≥2} in·out (dH). Flops = 2×.
+    pub fn macs_per_sample(&self) -> f64 {
+        let layers: Vec<f64> = self.sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+        2.0 * layers.iter().sum::<f64>() + layers[1..].iter().sum::<f64>()
+    }
+
+    /// (W_l, b_l) of layer l as views into θ.
+    pub fn layer<'t>(&self, theta: ArrayView1<'t, f64>, l: usize) -> (ArrayView2<'t, f64>, ArrayView1<'t, f64>) {
+        let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+        let start = self.offsets[l];
+        let (w, b) = theta.slice_move(s![start..start + i * o + o]).split_at(Axis(0), i * o);
+        (w.into_shape_with_order((o, i)).expect("contiguous"), b)
+    }
+
+    /// The forward pass on a batch: every layer's output (H_1, …, H_{L−1}, Z_L).
+    fn forward(&self, theta: ArrayView1<f64>, x: ArrayView2<f64>) -> Vec<Array2<f64>> {
+        let layers = self.sizes.len() - 1;
+        let mut acts: Vec<Array2<f64>> = Vec::with_capacity(layers);
+        for l in 0..layers {
+            let (w, b) = self.layer(theta, l);
+            let mut z = Array2::zeros((x.nrows(), self.sizes[l + 1]));
+            // Z = 1bᵀ, then Z += H Wᵀ.
+            z.rows_mut().into_iter().for_each(|mut r| r.assign(&b));
+            let input = if l == 0 { x } else { acts[l - 1].view() };
+            general_mat_mul(1.0, &input, &w.t(), 1.0, &mut z);
+            if l + 1 < layers {
+                z.mapv_inplace(|v| v.max(0.0));
+            }
+            acts.push(z);
+        }
+        acts
+    }
+
+    /// Mean cross-entropy of logits against labels, and (optionally) dZ = (softmax − onehot)/B in place.
+    fn softmax_cross_entropy(logits: &mut Array2<f64>, labels: &[usize], grad: bool) -> f64 {
+        let b = logits.nrows() as f64;
+        let mut loss = 0.0;
+        for (mut row, &y) in logits.rows_mut().into_iter().zip(labels) {
+            let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+            let sum: f64 = row.iter().map(|&v| (v - max).exp()).sum();
+            let lse = max + sum.ln();
+            loss += lse - row[y];
+            if grad {
+                row.mapv_inplace(|v| (v - lse).exp() / b);
+                row[y] -= 1.0 / b;
+            }
+        }
+        loss / b
+    }
+
+    /// Loss and gradient on explicit inputs and labels (the batch's rows).
+    pub fn loss_and_gradient(
+        &self,
+        theta: ArrayView1<f64>,
+        x: ArrayView2<f64>,
+        labels: &[usize],
+        mut out: ArrayViewMut1<f64>,
+    ) -> f64 {
+        let layers = self.sizes.len() - 1;
+        let mut acts = self.forward(theta, x);
+        let mut dz = acts.pop().expect("at least one layer");
+        let loss = Self::softmax_cross_entropy(&mut dz, labels, true);
+        for l in (0..layers).rev() {
+            let (i, o) = (self.sizes[l], self.sizes[l + 1]);
+            let start = self.offsets[l];
+            let input = if l == 0 { x } else { acts[l - 1].view() };
+            {
+                let (gw, mut gb) = out
+                    .view_mut()
+                    .slice_move(s![start..start + i * o + o])
+                    .split_at(Axis(0), i * o);
+                let mut gw = gw.into_shape_with_order((o, i)).expect("contiguous");
+                general_mat_mul(1.0, &dz.t(), &input, 0.0, &mut gw);
+                gb.assign(&dz.sum_axis(Axis(0)));
+            }
+            if l > 0 {
+                let (w, _) = self.layer(theta, l);
+                let mut dh = Array2::zeros((dz.nrows(), i));
+                general_mat_mul(1.0, &dz, &w, 0.0, &mut dh);
+                // ReLU′: 1 where the unit is active (H > 0 ⇔ Z > 0), 0 at and below 0.
+                ndarray::Zip::from(&mut dh).and(&acts[l - 1]).for_each(|d, &h| {
+                    if h <= 0.0 {
+                        *d = 0.0
+                    }
+                });
+                dz = dh;
+            }
+        }
+        loss
+    }
+
+    /// Mean loss and accuracy of θ on (inputs, labels given as f64), in chunks of 1000 rows.
+    pub fn evaluate(&self, theta: ArrayView1<f64>, inputs: ArrayView2<f64>, labels: &Array1<f64>) -> (f64, f64) {
+        let (mut loss, mut correct) = (0.0, 0usize);
+        let n = inputs.nrows();
+        for start in (0..n).step_by(1000) {
+            let end = (start + 1000).min(n);
+            let mut logits = self
+                .forward(theta, inputs.slice(s![start..end, ..]))
+                .pop()
+                .expect("layers");
+            let ys: Vec<usize> = labels.slice(s![start..end]).iter().map(|&y| y as usize).collect();
+            for (row, &y) in logits.rows().into_iter().zip(&ys) {
+                let arg = row
+                    .iter()
+                    .enumerate()
+                    .fold((0, f64::NEG_INFINITY), |b, (k, &v)| if v > b.1 { (k, v) } else { b });
+                correct += usize::from(arg.0 == y);
+            }
+            loss += Self::softmax_cross_entropy(&mut logits, &ys, false) * (end - start) as f64;
+        }
+        (loss / n as f64, correct as f64 / n as f64)
+    }
+
+    /// Mean loss and accuracy on the training set.
+    pub fn evaluate_train(&self, theta: ArrayView1<f64>) -> (f64, f64) {
+        let labels = Array1::from_iter(self.labels.iter().map(|&y| y as f64));
+        self.evaluate(theta, self.inputs.view(), &labels)
+    }
+}
+
+impl MiniBatchObjective for Mlp {
+    fn dim(&self) -> usize {
+        self.num_params()
+    }
+    fn len(&self) -> usize {
+        self.inputs.nrows()
+    }
+    fn batch_gradient(&self, x: ArrayView1<f64>, batch: &[usize], out: ArrayViewMut1<f64>) -> f64 {
+        let xb = self.inputs.select(Axis(0), batch);
+        let yb: Vec<usize> = batch.iter().map(|&i| self.labels[i]).collect();
+        self.loss_and_gradient(x, xb.view(), &yb, out)
+    }
+}
+
+impl StochasticOracle for Mlp {
+    fn dim(&self) -> usize {
+        self.num_params()
+    }
+    /// A mini-batch of `batch_size` indices drawn uniformly (with replacement) by `rng`.
+    fn sample_gradient(&self, x: ArrayView1<f64>, rng: &mut StdRng, out: ArrayViewMut1<f64>) -> f64 {
+        let n = self.inputs.nrows();
+        let batch: Vec<usize> = (0..self.batch_size).map(|_| rng.random_range(0..n)).collect();
+        self.batch_gradient(x, &batch, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::toys::normal;
+
+    fn small() -> Mlp {
+        let mut rng = StdRng::seed_from_u64(1);
+        let x = Array2::from_shape_fn((12, 5), |_| normal(&mut rng));
+        let y = Array1::from_shape_fn(12, |i| (i % 3) as f64);
+        Mlp::new(&[5, 7, 4, 3], x, &y).unwrap()
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let mlp = small();
+        let theta = mlp.init(2);
+        let batch: Vec<usize> = (0..12).collect();
+        let mut g = Array1::zeros(mlp.num_params());
+        mlp.batch_gradient(theta.view(), &batch, g.view_mut());
+        let mut scratch = Array1::zeros(mlp.num_params());
+        let h = 1e-6;
+        for k in 0..mlp.num_params() {
+            let mut tp = theta.clone();
+            tp[k] += h;
+            let mut tm = theta.clone();
+            tm[k] -= h;
+            let fp = mlp.batch_gradient(tp.view(), &batch, scratch.view_mut());
+            let fm = mlp.batch_gradient(tm.view(), &batch, scratch.view_mut());
+            let fd = (fp - fm) / (2.0 * h);
+            assert!((fd - g[k]).abs() < 1e-6, "parameter {k}: fd {fd} vs {}", g[k]);
+        }
+    }
+
+    #[test]
+    fn kinks_take_the_inactive_piece() {
+        // A hidden unit with zero weights and bias sits at Z = 0 for every sample: its incoming gradient is 0,
+        // which equals the one-sided derivative in the direction that keeps it inactive.
+        let mlp = small();
+        let mut theta = mlp.init(3);
+        let (o, i) = (mlp.sizes[1], mlp.sizes[0]);
+        theta.slice_mut(s![0..i]).fill(0.0); // row 0 of W_1
+        theta[o * i] = 0.0; // b_1[0]
+        let batch: Vec<usize> = (0..12).collect();
+        let mut g = Array1::zeros(mlp.num_params());
+        let f0 = mlp.batch_gradient(theta.view(), &batch, g.view_mut());
+        assert!(g.slice(s![0..i]).iter().all(|&v| v == 0.0));
+        // Moving that unit's bias down keeps it inactive: f′(θ; −e) = 0 = ⟨g, −e⟩.
+        let mut t = theta.clone();
+        t[o * i] -= 1e-7;
+        let mut scratch = Array1::zeros(mlp.num_params());
+        let f1 = mlp.batch_gradient(t.view(), &batch, scratch.view_mut());
+        assert!((f1 - f0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn bad_shapes_and_labels_are_errors() {
+        let x = Array2::zeros((3, 4));
+        assert!(Mlp::new(&[5, 3], x.clone(), &Array1::zeros(3)).is_err());
+        assert!(Mlp::new(&[4, 3], x.clone(), &Array1::zeros(2)).is_err());
+        assert!(Mlp::new(&[4, 3], x.clone(), &Array1::from_elem(3, 3.0)).is_err());
+        assert!(Mlp::new(&[4], x, &Array1::zeros(3)).is_err());
+    }
+}

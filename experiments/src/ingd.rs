@@ -1,0 +1,529 @@
+//! Experiment `ingd`: Zhang, Lin, Jegelka, Jadbabaie & Sra, "Complexity of Finding Stationary Points of Nonsmooth
+//! Nonconvex Functions" (ICML 2020).
+//!
+//! (a) EXP-N2 — the toys of `gradus_nonsmooth::problems::toys::standard_toys` (|‖x₁| − 1| + ½‖x₂:‖² in d = 10, a
+//! max of 20 affine functions in d = 10, Nesterov's nonsmooth Chebyshev–Rosenbrock in d = 2, teacher–student ReLU
+//! regression in d = 44) with δ ∈ {1e-1, 1e-2, 1e-3}, ε = 1e-2: oracle calls (gradient calls + function values)
+//! until a point is **certified** (δ, ε)-stationary by `gradus_nonsmooth::certify` (exact min-norm point of
+//! gradients sampled in B_δ(x)), for INGD, MinNorm-INGD, gradient sampling, the subgradient method
+//! (α_k = 0.1/√(k + 1)) and NGD (η = δ). INGD, MinNorm-INGD and gradient sampling stop by their own test and the
+//! final point is then certified independently; the subgradient method and NGD are monitored by the certificate
+//! on a geometric schedule (every 10 % more iterations) up to a cap.
+//!
+//! (b) The paper's network experiment on Fashion-MNIST: a ReLU MLP trained with S-INGD (β = 0.9, p = 1, q = 10,
+//! wd 5e-4), SGD with momentum (lr 0.1, μ = 0.9, ÷10 at 50 % and 75 % of the epochs, wd 5e-4) and Adam (lr 1e-3,
+//! eps 1e-3, wd 1e-6), mini-batch 128, several seeds; test accuracy on the 10 000 test images and train
+//! accuracy on the first 10 000 training images after every epoch.
+
+use gradus_data::fashion_mnist::{FashionMnist, Split};
+use gradus_nonsmooth::problems::toys::{ToyInstance, standard_toys};
+use gradus_nonsmooth::{
+    Adam, CertificateMonitor, CertificateParams, EpochTrainer, GradientSamplingParams, IngdParams, MinNormIngdParams,
+    Mlp, NgdParams, SgdMomentum, StochasticIngd, StochasticStep, SubgradientParams, certify, theorem8,
+};
+use gradus_oracle::{Monitor, NoMetrics, Report, RunConfig, Silent, Status, Stop, Work, run};
+use ndarray::{Array1, Array2, ArrayView1, s};
+use rayon::prelude::*;
+
+use crate::error::ExpError;
+use crate::harness::{Claim, Ctx, Outcome};
+use crate::plot::{Curve, Figure, LongTable};
+use crate::util::{log_log_slope, progress};
+
+const DELTAS: [f64; 3] = [1e-1, 1e-2, 1e-3];
+const EPS: f64 = 1e-2;
+const METHODS: [&str; 5] = ["INGD", "MinNorm-INGD", "gradient sampling", "subgradient", "NGD"];
+
+fn nonsmooth(e: gradus_nonsmooth::NonsmoothError) -> ExpError {
+    ExpError::Other(e.to_string())
+}
+
+/// Runs the experiment.
+pub fn run_experiment(ctx: &Ctx) -> Result<Outcome, ExpError> {
+    if let Err(e) = FashionMnist::locate(Split::Train).and(FashionMnist::locate(Split::Test)) {
+        return Ok(Outcome::Skipped {
+            reason: format!("Fashion-MNIST is needed for the network part: {e}"),
+        });
+    }
+    let mut claims = Vec::new();
+    let mut figures = Vec::new();
+    let mut notes = Vec::new();
+    toys(ctx, &mut claims, &mut figures, &mut notes)?;
+    mlp(ctx, &mut claims, &mut figures, &mut notes)?;
+    Ok(Outcome::Done { claims, figures, notes })
+}
+
+/// Oracle calls: gradient (directional) calls plus function values.
+fn calls(w: &Work) -> f64 {
+    (w.oracle_calls + w.function_values) as f64
+}
+
+/// One toy run's result.
+struct ToyRun {
+    toy: usize,
+    delta: usize,
+    method: usize,
+    /// Calls until the certified point (None: not certified within the cap).
+    calls: Option<f64>,
+    /// Calls spent in total.
+    total_calls: f64,
+    /// The certificate at the end (self-stopping methods) or the best seen (monitored ones).
+    certificate: f64,
+    status: &'static str,
+}
+
+fn run_toy(
+    toy: &ToyInstance,
+    t: usize,
+    di: usize,
+    method: usize,
+    trial: usize,
+    quick: bool,
+    seed: u64,
+) -> Result<ToyRun, ExpError> {
+    let delta = DELTAS[di];
+    let oracle = &*toy.oracle;
+    let x0 = toy.x0.view();
+    let seed = seed ^ (1000 * t + 100 * di + 10 * method + trial) as u64;
+    let cert_params = CertificateParams {
+        seed,
+        ..CertificateParams::new(delta, EPS)
+    };
+    let self_stopping = |r: Report| -> Result<ToyRun, ExpError> {
+        let c = certify(oracle, r.x.view(), &cert_params).map_err(nonsmooth)?;
+        let ok = r.status == Status::Converged && c.certified;
+        Ok(ToyRun {
+            toy: t,
+            delta: di,
+            method,
+            calls: ok.then(|| calls(&r.work)),
+            total_calls: calls(&r.work),
+            certificate: c.bound,
+            status: r.status.name(),
+        })
+    };
+    let quiet = RunConfig::new(Stop::iterations(2_000_000), 1).record_every(u64::MAX);
+    match method {
+        0 => self_stopping(
+            IngdParams::new(delta, EPS, toy.lipschitz)
+                .seed(seed)
+                .solve(oracle, x0, &quiet, &NoMetrics, &mut Silent)
+                .map_err(nonsmooth)?,
+        ),
+        1 => self_stopping(
+            MinNormIngdParams::new(delta, EPS, toy.lipschitz)
+                .seed(seed)
+                .solve(oracle, x0, &quiet, &NoMetrics, &mut Silent)
+                .map_err(nonsmooth)?,
+        ),
+        2 => self_stopping(
+            GradientSamplingParams::new(delta, EPS)
+                .seed(seed)
+                .solve(
+                    oracle,
+                    x0,
+                    &RunConfig::new(Stop::iterations(20_000), 1).record_every(u64::MAX),
+                    &NoMetrics,
+                    &mut Silent,
+                )
+                .map_err(nonsmooth)?,
+        ),
+        _ => {
+            let cap = if quick { 20_000 } else { 100_000 };
+            let monitor = CertificateMonitor::new(oracle, cert_params.clone(), 1.1).map_err(nonsmooth)?;
+            let config = RunConfig::new(Stop::iterations(cap).with_target("certificate", EPS), 1);
+            let r = if method == 3 {
+                SubgradientParams::new(0.1).solve(oracle, x0, &config, &monitor, &mut Silent)
+            } else {
+                NgdParams::new(delta).solve(oracle, x0, &config, &monitor, &mut Silent)
+            }
+            .map_err(nonsmooth)?;
+            let k = r.trace.metric_index("certificate").expect("monitored");
+            let first = r.trace.rows.iter().find(|row| row.values[k] <= EPS);
+            let best = r
+                .trace
+                .rows
+                .iter()
+                .map(|row| row.values[k])
+                .fold(f64::INFINITY, f64::min);
+            Ok(ToyRun {
+                toy: t,
+                delta: di,
+                method,
+                calls: first.map(|row| calls(&row.work)),
+                total_calls: calls(&r.work),
+                certificate: best,
+                status: r.status.name(),
+            })
+        }
+    }
+}
+
+fn geo_mean(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
+}
+
+fn toys(
+    ctx: &Ctx,
+    claims: &mut Vec<Claim>,
+    figures: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> Result<(), ExpError> {
+    let instances = standard_toys(ctx.seed);
+    let trials = if ctx.quick { 1 } else { 3 };
+    let mut jobs = Vec::new();
+    for t in 0..instances.len() {
+        for di in 0..DELTAS.len() {
+            for m in 0..METHODS.len() {
+                for trial in 0..trials {
+                    jobs.push((t, di, m, trial));
+                }
+            }
+        }
+    }
+    let bar = progress(jobs.len() as u64, "toys");
+    let runs: Vec<ToyRun> = jobs
+        .par_iter()
+        .map(|&(t, di, m, trial)| {
+            let r = run_toy(&instances[t], t, di, m, trial, ctx.quick, ctx.seed);
+            bar.inc(1);
+            r
+        })
+        .collect::<Result<_, _>>()?;
+    bar.finish_and_clear();
+
+    // Claim 1: every INGD run certified within the Theorem 8 budget.
+    let mut certified_within = 0usize;
+    let mut ingd_runs = 0usize;
+    for r in runs.iter().filter(|r| r.method == 0) {
+        ingd_runs += 1;
+        let toy = &instances[r.toy];
+        let budget = theorem8(DELTAS[r.delta], EPS, toy.lipschitz, toy.gap).map_err(nonsmooth)?;
+        if r.calls.is_some_and(|c| c <= budget.oracle_calls as f64) {
+            certified_within += 1;
+        }
+    }
+    for toy in &instances {
+        let budgets: Vec<String> = DELTAS
+            .iter()
+            .map(|&d| theorem8(d, EPS, toy.lipschitz, toy.gap).map(|b| format!("{:.2e}", b.oracle_calls as f64)))
+            .collect::<Result<_, _>>()
+            .map_err(nonsmooth)?;
+        notes.push(format!(
+            "{}: d = {}, L = {:.3}, Δ = f(x0) − f* = {:.3}, Theorem 8 call budgets at δ = 1e-1, 1e-2, 1e-3: {}",
+            toy.name,
+            toy.x0.len(),
+            toy.lipschitz,
+            toy.gap,
+            budgets.join(", ")
+        ));
+    }
+    claims.push(Claim::at_least(
+        "ingd.toys.certificate_reached",
+        &format!(
+            "number of INGD runs (4 toys × δ ∈ {{1e-1, 1e-2, 1e-3}} × {trials} seed(s)) that stop at a point certified \
+             (δ, ε = 1e-2)-stationary by the exact min-norm certificate within the Theorem 8 budget \
+             T·(2K + 1), T = ⌈4Δ/(εδ)⌉, K = ⌈48L²/ε²⌉; threshold: all {ingd_runs}"
+        ),
+        certified_within as f64,
+        ingd_runs as f64,
+        true,
+    ));
+
+    // Table, figures and the exponent.
+    let mut table = LongTable::new(&["toy", "delta", "calls_to_certificate", "total_calls", "certificate"]);
+    let mut slopes = vec![vec![f64::NAN; instances.len()]; METHODS.len()];
+    for (t, toy) in instances.iter().enumerate() {
+        let mut fig = Figure::log_y(
+            &format!("{}: oracle calls to a certified (δ, 1e-2)-stationary point", toy.name),
+            "1/δ",
+            "oracle calls (gradients + function values)",
+        );
+        fig.log_x = true;
+        for (m, name) in METHODS.iter().enumerate() {
+            let mut pts = Vec::new();
+            let (mut lo, mut hi) = (Vec::new(), Vec::new());
+            for (di, &delta) in DELTAS.iter().enumerate() {
+                let rs: Vec<&ToyRun> = runs
+                    .iter()
+                    .filter(|r| r.toy == t && r.method == m && r.delta == di)
+                    .collect();
+                for (trial, r) in rs.iter().enumerate() {
+                    table.push(
+                        name,
+                        trial,
+                        vec![
+                            t as f64,
+                            delta,
+                            r.calls.unwrap_or(f64::NAN),
+                            r.total_calls,
+                            r.certificate,
+                        ],
+                    );
+                }
+                let ok: Vec<f64> = rs.iter().filter_map(|r| r.calls).collect();
+                let failed = rs.len() - ok.len();
+                if let Some(bad) = rs.iter().find(|r| r.calls.is_none()) {
+                    notes.push(format!(
+                        "{}, δ = {:.0e}: {name} not certified in {failed}/{} run(s) (status {}, {} calls, best certificate \
+                         {:.3e})",
+                        toy.name,
+                        delta,
+                        rs.len(),
+                        bad.status,
+                        bad.total_calls,
+                        bad.certificate
+                    ));
+                }
+                let y = if failed == 0 { geo_mean(&ok) } else { f64::NAN };
+                pts.push((1.0 / delta, y));
+                lo.push(ok.iter().copied().fold(f64::INFINITY, f64::min));
+                hi.push(ok.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+            }
+            slopes[m][t] = log_log_slope(&pts);
+            let mut c = Curve::new(*name, &pts);
+            if trials > 1 {
+                c.band = Some((lo, hi));
+            }
+            fig.curves.push(c);
+        }
+        // Reference slope 1 through INGD's δ = 1e-1 point.
+        if let Some(&(x0, y0)) = fig.curves[0].x.first().zip(fig.curves[0].y.first()).as_ref()
+            && y0.is_finite()
+        {
+            let pts: Vec<(f64, f64)> = DELTAS.iter().map(|d| (1.0 / d, y0 * (1.0 / d) / x0)).collect();
+            fig.curves.push(Curve::new("∝ 1/δ (reference)", &pts));
+        }
+        let svg = format!("toy_{}.svg", toy.name);
+        fig.write_svg(&ctx.dir.join(&svg))?;
+        figures.push(svg);
+    }
+    table.write_csv(&ctx.dir.join("toys.csv"))?;
+    for (m, name) in METHODS.iter().enumerate() {
+        notes.push(format!(
+            "{name}: fitted exponent of calls vs 1/δ per toy ({}) = {:?}",
+            instances.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
+            slopes[m].iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
+        ));
+    }
+    let ingd_slope = slopes[0].iter().sum::<f64>() / slopes[0].len() as f64;
+    // Theorem 8 bounds INGD's calls from above by O(ΔL²/(ε³δ)): a correct implementation must not grow faster
+    // than 1/δ (gated). It does not say the calls must grow that fast: when the δ-independent final local search
+    // (≈ L²/ε² calls) dominates the travel (≈ 1/δ), the measured exponent is smaller. So the issue's two-sided
+    // range is reported, but not gated (see docs/nonsmooth.md).
+    claims.push(Claim::within(
+        "ingd.toys.calls_vs_inv_delta",
+        "fitted exponent p of INGD's oracle calls to a certified (δ, 1e-2)-stationary point ∝ (1/δ)^p over \
+         δ ∈ {1e-1, 1e-2, 1e-3} (least squares on log–log, averaged over the 4 toys) lies in [0.6, 1.4] \
+         (the issue's range around the theory's 1; not gated because Theorem 8 is an upper bound: on toys where \
+         the δ-independent final search dominates, p is smaller)",
+        ingd_slope,
+        0.6,
+        1.4,
+        false,
+    ));
+    let steepest = slopes[0].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    claims.push(Claim::at_most(
+        "ingd.toys.calls_growth_at_most_inv_delta",
+        "the largest per-toy fitted exponent p of INGD's oracle calls ∝ (1/δ)^p over δ ∈ {1e-1, 1e-2, 1e-3} is \
+         <= 1.4 (Theorem 8: calls = O(ΔL²/(ε³δ)), so they grow no faster than 1/δ)",
+        steepest,
+        1.4,
+        true,
+    ));
+    Ok(())
+}
+
+/// Per-epoch metrics of a network run: train loss and accuracy on a train subset, test accuracy.
+struct NetMonitor<'a> {
+    mlp: &'a Mlp,
+    train_x: ndarray::ArrayView2<'a, f64>,
+    train_y: &'a Array1<f64>,
+    test_x: &'a Array2<f64>,
+    test_y: &'a Array1<f64>,
+}
+
+impl Monitor for NetMonitor<'_> {
+    fn names(&self) -> Vec<String> {
+        vec!["train_loss".into(), "train_acc".into(), "test_acc".into()]
+    }
+    fn evaluate(&self, x: ArrayView1<f64>, _known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>) {
+        out.clear();
+        let (loss, acc) = self.mlp.evaluate(x, self.train_x, self.train_y);
+        let (_, test) = self.mlp.evaluate(x, self.test_x.view(), self.test_y);
+        out.extend([loss, acc, test]);
+    }
+}
+
+const OPTIMIZERS: [&str; 3] = ["S-INGD", "SGD-m", "Adam"];
+
+fn mlp(ctx: &Ctx, claims: &mut Vec<Claim>, figures: &mut Vec<String>, notes: &mut Vec<String>) -> Result<(), ExpError> {
+    let (n_train, n_test, epochs, seeds, sizes): (usize, usize, usize, usize, &[usize]) = if ctx.quick {
+        (5_000, 1_000, 2, 1, &[784, 128, 64, 10])
+    } else {
+        (60_000, 10_000, MLP_EPOCHS, MLP_SEEDS, &MLP_SIZES)
+    };
+    let (train_x, train_y) = FashionMnist::load_first(Split::Train, n_train)?;
+    let (test_x, test_y) = FashionMnist::load_first(Split::Test, n_test)?;
+    let n_eval = train_x.nrows().min(10_000);
+    let eval_y = train_y.slice(s![..n_eval]).to_owned();
+    let model = Mlp::new(sizes, train_x, &train_y).map_err(nonsmooth)?;
+    let train_eval = model.inputs().slice_move(s![..n_eval, ..]);
+    let dim = model.num_params();
+    let jobs: Vec<(usize, usize)> = (0..OPTIMIZERS.len())
+        .flat_map(|o| (0..seeds).map(move |s| (o, s)))
+        .collect();
+    let bar = progress(jobs.len() as u64, "mlp");
+    let reports: Vec<Report> = jobs
+        .par_iter()
+        .map(|&(o, s)| {
+            let seed = ctx.seed.wrapping_add(17 * s as u64 + 1);
+            let opt: Box<dyn StochasticStep> = match o {
+                0 => Box::new(StochasticIngd::paper(dim, seed).map_err(nonsmooth)?),
+                1 => Box::new(SgdMomentum::paper(dim, epochs).map_err(nonsmooth)?),
+                _ => Box::new(Adam::paper(dim).map_err(nonsmooth)?),
+            };
+            let x0 = model.init(seed);
+            let mut trainer = EpochTrainer::new(&model, opt, x0.view(), 128, seed).map_err(nonsmooth)?;
+            let monitor = NetMonitor {
+                mlp: &model,
+                train_x: train_eval,
+                train_y: &eval_y,
+                test_x: &test_x,
+                test_y: &test_y,
+            };
+            let r = run(
+                &mut trainer,
+                &monitor,
+                &RunConfig::new(Stop::iterations(epochs as u64), model_len(&model)),
+                &mut Silent,
+            )?;
+            bar.inc(1);
+            Ok(r)
+        })
+        .collect::<Result<_, ExpError>>()?;
+    bar.finish_and_clear();
+
+    let final_test = |o: usize| -> Vec<f64> {
+        (0..seeds)
+            .map(|s| reports[o * seeds + s].trace.last_value("test_acc").unwrap_or(f64::NAN))
+            .collect()
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let mut table = LongTable::new(&["epoch", "seconds", "train_loss", "train_acc", "test_acc"]);
+    for metric in ["test_acc", "train_acc"] {
+        let mut fig = Figure::log_y(
+            &format!(
+                "Fashion-MNIST MLP {:?}, {} train / {} test, batch 128, {seeds} seed(s)",
+                sizes,
+                model_len(&model),
+                test_x.nrows()
+            ),
+            "epoch",
+            if metric == "test_acc" {
+                "test accuracy (%)"
+            } else {
+                "train accuracy (%), first 10 000 images"
+            },
+        );
+        fig.log_y = false;
+        for (o, name) in OPTIMIZERS.iter().enumerate() {
+            let series: Vec<Vec<(f64, f64)>> = (0..seeds)
+                .map(|s| {
+                    reports[o * seeds + s]
+                        .trace
+                        .series_by_iteration(metric)
+                        .into_iter()
+                        .map(|(e, v)| (e, 100.0 * v))
+                        .collect()
+                })
+                .collect();
+            let len = series.iter().map(|v| v.len()).min().unwrap_or(0);
+            let pts: Vec<(f64, f64)> = (0..len)
+                .map(|i| (series[0][i].0, mean(&series.iter().map(|v| v[i].1).collect::<Vec<_>>())))
+                .collect();
+            let mut c = Curve::new(*name, &pts);
+            if seeds > 1 {
+                c.band = Some((
+                    (0..len)
+                        .map(|i| series.iter().map(|v| v[i].1).fold(f64::INFINITY, f64::min))
+                        .collect(),
+                    (0..len)
+                        .map(|i| series.iter().map(|v| v[i].1).fold(f64::NEG_INFINITY, f64::max))
+                        .collect(),
+                ));
+            }
+            fig.curves.push(c);
+        }
+        let svg = format!("mlp_{metric}.svg");
+        fig.write_svg(&ctx.dir.join(&svg))?;
+        figures.push(svg);
+    }
+    for (o, name) in OPTIMIZERS.iter().enumerate() {
+        for s in 0..seeds {
+            let r = &reports[o * seeds + s];
+            for row in &r.trace.rows {
+                let mut v = vec![row.iteration as f64, row.seconds];
+                v.extend(&row.values);
+                table.push(name, s, v);
+            }
+        }
+        let ft = final_test(o);
+        notes.push(format!(
+            "MLP {name}: final test accuracy {} (mean {:.2} %), {:.1} s per epoch",
+            ft.iter()
+                .map(|v| format!("{:.2} %", 100.0 * v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            100.0 * mean(&ft),
+            reports[o * seeds].seconds / epochs as f64
+        ));
+    }
+    table.write_csv(&ctx.dir.join("mlp.csv"))?;
+    notes.push(format!(
+        "MLP {:?} ({} parameters), {} epochs, {} train / {} test images, train accuracy on the first {n_eval} \
+         training images",
+        sizes,
+        dim,
+        epochs,
+        model_len(&model),
+        test_x.nrows()
+    ));
+    let (singd, sgd, adam) = (mean(&final_test(0)), mean(&final_test(1)), mean(&final_test(2)));
+    claims.push(Claim::at_least(
+        "ingd.mlp.singd_minus_sgd_test_acc",
+        &format!(
+            "S-INGD's final test accuracy minus SGD-m's on Fashion-MNIST (mean over {seeds} seed(s), points) is >= -1 \
+             (the paper, on CIFAR-10: S-INGD matches SGD with momentum); empirical comparison, not gated"
+        ),
+        100.0 * (singd - sgd),
+        -1.0,
+        false,
+    ));
+    claims.push(Claim::at_least(
+        "ingd.mlp.singd_minus_adam_test_acc",
+        &format!(
+            "S-INGD's final test accuracy minus Adam's on Fashion-MNIST (mean over {seeds} seed(s), points) is >= 0 \
+             (the paper, on CIFAR-10: S-INGD beats Adam on test accuracy); empirical comparison, not gated"
+        ),
+        100.0 * (singd - adam),
+        0.0,
+        false,
+    ));
+    Ok(())
+}
+
+/// The MLP's hidden sizes in full mode (784-256-128-10; see docs/nonsmooth.md for the timing that chose them).
+const MLP_SIZES: [usize; 4] = [784, 256, 128, 10];
+/// Epochs in full mode.
+const MLP_EPOCHS: usize = 10;
+/// Seeds in full mode.
+const MLP_SEEDS: usize = 3;
+
+fn model_len(m: &Mlp) -> usize {
+    use gradus_nonsmooth::MiniBatchObjective;
+    m.len()
+}

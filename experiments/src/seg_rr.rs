@@ -1,0 +1,1182 @@
+//! Experiment `seg-rr`: stochastic extragradient with random reshuffling (Emmanouilidis, Vidal, Loizou, AISTATS
+//! 2024), the experiments S1, S2, S5, S6, S7, S8, S9 of the implementation notes (`shared/papers/
+//! seg-qning-noise.md` §1.5) and a monotone-case run.
+//!
+//! Every method is implemented as the paper's pseudo-code states it (F = mean of the unscaled Fᵢ, random
+//! reshuffling draws a fresh permutation each epoch, shuffle once really reuses its permutation), not as the
+//! released code runs it. Metric: e = ‖z − z*‖²/‖z₀ − z*‖² (the monotone run: ‖F(z)‖²/‖F(z₀)‖²), recorded at epoch
+//! ends, plotted as the arithmetic mean over trials with a min–max band on a log axis. "Final error" in the claims
+//! is the mean over trials of e averaged over the last 10 % of the recorded points: the level of the plateau, a
+//! less noisy estimate than the single last point of a stationary random sequence.
+//!
+//! | part | problem | methods | steps (γ update, ω extrapolation) |
+//! |---|---|---|---|
+//! | S1 | bilinear, d = 1, B = 0.1, n = 100, offsets std 0.01 | SEG, SEG-RR (+ 2-D trajectory) | γ = 1/(1000 L) = 0.01, ω = 4γ |
+//! | S2 | bilinear μ = 1, n = 10, offsets std 1/n; d = 1 and d = 100 with B's spectrum linspace(1, κ) | SEG, RR, SO, IEG | γ = μ/(2√120 n L_max²), ω = 4γ |
+//! | S5 | strongly monotone quadratic game μ = 1, n = 100; d = 1 and d = 100 with spectrum linspace(1, κ) | SEG, RR, SO, IEG | γ = μ/(10 L_max² √(10n² + 2n + 54)), ω = 2γ |
+//! | S6 | quadratic game d = 100, n = 100, L ∈ {1, 5, 10} | SEG, RR | γ = 1/(6L), ω = 4γ |
+//! | S7 | quadratic game, n = 100; d = 1 and d = 100 | SEG, RR | γ ∈ {1/(10L_max), 1/(100L_max), 1/(1000L_max)}, ω = 4γ |
+//! | S8 | linear WGAN toy, N = 100 | SEG, RR | γ = 0.01, ω = 0.04 |
+//! | S9 | per-component bilinear (2023 generator) d = 100, n = 5, μ = 1, L = 2 (and its strongly monotone analogue) | RR constant vs switching | affine γ_max, ω = 4γ; then 2(2k+1)/(μn(k+1)²) after k* = K/2 |
+//! | monotone | our monotone game d = 10, n = 100 | RR, SEG with batch size 1 | γ_max = 1/(3√(2n(n−1)) L_max) × {1, 1/2, 1/4}, ω = 4γ |
+
+use gradus_oracle::{FiniteSumOperator, NoMetrics, Operator, QuadraticGame, RunConfig, Silent, Stop};
+use gradus_seg::theory_steps::{
+    Constants, Steps, affine_steps, affine_switching_steps, bilinear_shuffling_steps, monotone_gamma_max,
+    strongly_monotone_steps,
+};
+use gradus_seg::{OperatorMonitor, Sampling, SegError, SegParams, SegState};
+use ndarray::Array1;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+
+use crate::error::ExpError;
+use crate::harness::{Claim, Ctx, Outcome};
+use crate::plot::{Curve, Figure, LongTable, save};
+use crate::util::progress;
+
+/// About this many recorded points per curve.
+const POINTS: u64 = 400;
+/// The fraction of the recorded points at the end of a run whose mean is the "final" error.
+const TAIL: f64 = 0.1;
+
+/// Runs the experiment.
+pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
+    let mut exp = Exp {
+        ctx,
+        claims: Vec::new(),
+        figures: Vec::new(),
+        notes: Vec::new(),
+    };
+    let parts: [(&str, Part); 8] = [
+        ("S1", s1),
+        ("S2", s2),
+        ("S5", s5),
+        ("S6", s6),
+        ("S7", s7),
+        ("S8", s8),
+        ("S9", s9),
+        ("monotone", monotone),
+    ];
+    let mut timings = Vec::new();
+    for (name, part) in parts {
+        let t0 = std::time::Instant::now();
+        part(&mut exp)?;
+        timings.push(format!("{name} {:.1} s", t0.elapsed().as_secs_f64()));
+    }
+    exp.notes.push(format!("wall time per part: {}", timings.join(", ")));
+    Ok(Outcome::Done {
+        claims: exp.claims,
+        figures: exp.figures,
+        notes: exp.notes,
+    })
+}
+
+/// One part of the experiment (S1, S2, …).
+type Part = fn(&mut Exp) -> Result<(), ExpError>;
+
+/// The context, and the claims, figures and notes gathered across the parts.
+struct Exp<'a> {
+    ctx: &'a Ctx,
+    claims: Vec<Claim>,
+    figures: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// The length of a set of runs: epochs per run and trials per method.
+#[derive(Clone, Copy)]
+struct Size {
+    epochs: u64,
+    trials: usize,
+}
+
+/// Full or quick size.
+fn sized(ctx: &Ctx, full: (u64, usize), quick: (u64, usize)) -> Size {
+    let (epochs, trials) = if ctx.quick { quick } else { full };
+    Size { epochs, trials }
+}
+
+/// A seed for one purpose, derived from the base seed by SplitMix64 over the tag's bytes and an index.
+fn derive_seed(base: u64, tag: &str, index: u64) -> u64 {
+    let mut h = splitmix64(base);
+    for b in tag.bytes() {
+        h = splitmix64(h ^ u64::from(b));
+    }
+    splitmix64(h ^ splitmix64(index))
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn seg_error(e: SegError) -> ExpError {
+    match e {
+        SegError::Oracle(e) => ExpError::Oracle(e),
+        other => ExpError::Other(other.to_string()),
+    }
+}
+
+/// z₀ ~ N(0, I_D), drawn once per part and shared by every method and trial.
+fn normal_start(dim: usize, seed: u64) -> Array1<f64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..dim).map(|_| StandardNormal.sample(&mut rng)).collect()
+}
+
+/// A labelled method: the curve's label and the solver's parameters (the seed is set per trial).
+type Method = (String, SegParams);
+
+/// SEG, SEG-RR, SEG-SO, IEG with the same steps.
+fn sampling_methods(steps: &Steps) -> Vec<Method> {
+    Sampling::ALL
+        .iter()
+        .map(|&s| (s.name().to_string(), steps.params(s)))
+        .collect()
+}
+
+/// SEG and SEG-RR with the same steps, labels suffixed.
+fn seg_and_rr(steps: &Steps, suffix: &str) -> Vec<Method> {
+    [Sampling::WithReplacement, Sampling::RandomReshuffling]
+        .iter()
+        .map(|&s| (format!("{}{suffix}", s.name()), steps.params(s)))
+        .collect()
+}
+
+fn labels_of(methods: &[Method]) -> Vec<String> {
+    methods.iter().map(|m| m.0.clone()).collect()
+}
+
+/// One solver run to do.
+struct Job<'a> {
+    game: &'a QuadraticGame,
+    z0: &'a Array1<f64>,
+    label: String,
+    params: SegParams,
+    trial: usize,
+    epochs: u64,
+    record_every: u64,
+    /// Also record the first coordinates (for trajectories).
+    coordinates: usize,
+}
+
+/// Jobs for every method and trial, recording about [`POINTS`] points; trial seeds derive from `tag`.
+fn jobs_for<'a>(
+    ctx: &Ctx,
+    tag: &str,
+    game: &'a QuadraticGame,
+    z0: &'a Array1<f64>,
+    methods: &[Method],
+    size: Size,
+) -> Vec<Job<'a>> {
+    let record_every = (size.epochs / POINTS).max(1);
+    let mut jobs = Vec::new();
+    for (label, params) in methods {
+        for trial in 0..size.trials {
+            jobs.push(Job {
+                game,
+                z0,
+                label: label.clone(),
+                params: params.seed(derive_seed(ctx.seed, tag, trial as u64)),
+                trial,
+                epochs: size.epochs,
+                record_every,
+                coordinates: 0,
+            });
+        }
+    }
+    jobs
+}
+
+/// What one run recorded, at epoch ends.
+#[derive(Clone)]
+struct Run {
+    label: String,
+    trial: usize,
+    n: usize,
+    epochs: Vec<f64>,
+    rel_error: Vec<f64>,
+    rel_residual: Vec<f64>,
+    coordinates: Vec<Vec<f64>>,
+    diverged: bool,
+}
+
+impl Run {
+    /// The inner-iteration index of each recorded point.
+    fn iterations(&self) -> Vec<f64> {
+        self.epochs.iter().map(|e| e * self.n as f64).collect()
+    }
+
+    /// Every `k`-th recorded point (and the last).
+    fn thinned(&self, k: usize) -> Run {
+        let last = self.epochs.len().saturating_sub(1);
+        let keep: Vec<usize> = (0..self.epochs.len()).filter(|&i| i % k == 0 || i == last).collect();
+        let pick = |v: &[f64]| keep.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        Run {
+            label: self.label.clone(),
+            trial: self.trial,
+            n: self.n,
+            epochs: pick(&self.epochs),
+            rel_error: pick(&self.rel_error),
+            rel_residual: pick(&self.rel_residual),
+            coordinates: keep.iter().map(|&i| self.coordinates[i].clone()).collect(),
+            diverged: self.diverged,
+        }
+    }
+}
+
+fn execute(job: &Job) -> Result<Run, SegError> {
+    let n = job.game.len();
+    let monitor = OperatorMonitor::new(job.game, job.z0.view()).with_coordinates(job.coordinates);
+    let config = RunConfig::new(Stop::iterations(job.epochs), n).record_every(job.record_every);
+    let report = job
+        .params
+        .solve(job.game, job.z0.view(), &config, &monitor, &mut Silent)?;
+    let rows = &report.trace.rows;
+    Ok(Run {
+        label: job.label.clone(),
+        trial: job.trial,
+        n,
+        epochs: rows.iter().map(|r| r.iteration as f64).collect(),
+        rel_error: rows.iter().map(|r| r.values[0]).collect(),
+        rel_residual: rows.iter().map(|r| r.values[1]).collect(),
+        coordinates: rows.iter().map(|r| r.values[2..].to_vec()).collect(),
+        diverged: report.status.is_diverged(),
+    })
+}
+
+/// The runs with a given label.
+fn with_label<'r>(runs: &'r [Run], label: &str) -> Vec<&'r Run> {
+    runs.iter().filter(|r| r.label == label).collect()
+}
+
+/// The mean of the last 10 % of the values (at least one).
+fn plateau(values: &[f64]) -> f64 {
+    let k = ((values.len() as f64 * TAIL).ceil() as usize).clamp(1, values.len().max(1));
+    let tail = &values[values.len().saturating_sub(k)..];
+    tail.iter().sum::<f64>() / tail.len().max(1) as f64
+}
+
+/// A recorded metric and its axis label.
+#[derive(Clone, Copy)]
+struct Metric {
+    get: fn(&Run) -> &[f64],
+    label: &'static str,
+}
+
+const REL_ERROR: Metric = Metric {
+    get: |r| &r.rel_error,
+    label: "relative error ||z - z*||^2 / ||z0 - z*||^2",
+};
+
+const REL_RESIDUAL: Metric = Metric {
+    get: |r| &r.rel_residual,
+    label: "relative residual ||F(z)||^2 / ||F(z0)||^2",
+};
+
+/// The mean over the trials of `label` of each trial's plateau of a metric.
+fn final_value(runs: &[Run], label: &str, metric: Metric) -> f64 {
+    let rs = with_label(runs, label);
+    rs.iter().map(|r| plateau((metric.get)(r))).sum::<f64>() / rs.len().max(1) as f64
+}
+
+/// The x axis of a figure.
+#[derive(Clone, Copy)]
+enum Axis {
+    Iterations,
+    Epochs,
+}
+
+impl Axis {
+    fn values(self, r: &Run) -> Vec<f64> {
+        match self {
+            Axis::Iterations => r.iterations(),
+            Axis::Epochs => r.epochs.clone(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Axis::Iterations => "inner iterations (component steps; an epoch is n of them)",
+            Axis::Epochs => "epochs (n inner steps, 2n component evaluations each)",
+        }
+    }
+}
+
+/// The mean over trials with a min–max band, point by point (over the points every trial recorded).
+fn mean_curve(label: &str, runs: &[&Run], axis: Axis, metric: Metric) -> Curve {
+    let len = runs.iter().map(|r| (metric.get)(r).len()).min().unwrap_or(0);
+    let x = runs.first().map(|r| axis.values(r)[..len].to_vec()).unwrap_or_default();
+    let column = |k: usize| runs.iter().map(move |r| (metric.get)(r)[k]);
+    let mean: Vec<f64> = (0..len).map(|k| column(k).sum::<f64>() / runs.len() as f64).collect();
+    let lo: Vec<f64> = (0..len).map(|k| column(k).fold(f64::INFINITY, f64::min)).collect();
+    let hi: Vec<f64> = (0..len).map(|k| column(k).fold(f64::NEG_INFINITY, f64::max)).collect();
+    Curve {
+        label: label.to_string(),
+        x,
+        y: mean,
+        band: Some((lo, hi)),
+    }
+}
+
+/// A long-format table of every run: iteration, epoch, rel_error, rel_residual.
+fn runs_table(runs: &[&Run]) -> LongTable {
+    let mut t = LongTable::new(&["iteration", "epoch", "rel_error", "rel_residual"]);
+    for r in runs {
+        for (k, it) in r.iterations().into_iter().enumerate() {
+            t.push(
+                &r.label,
+                r.trial,
+                vec![it, r.epochs[k], r.rel_error[k], r.rel_residual[k]],
+            );
+        }
+    }
+    t
+}
+
+/// Divides the x values by 10^p, p = ⌊log₁₀ max x⌋ (when p ≥ 3), as the paper's "iterations (×10⁵)" axes, and
+/// returns the axis label with the unit.
+fn scale_to_power_of_ten(curves: &mut [Curve], label: &str) -> String {
+    let max = curves.iter().flat_map(|c| c.x.iter().copied()).fold(0.0f64, f64::max);
+    let p = if max > 0.0 { max.log10().floor() as i32 } else { 0 };
+    if p < 3 {
+        return label.to_string();
+    }
+    let unit = 10f64.powi(p);
+    for c in curves {
+        c.x.iter_mut().for_each(|x| *x /= unit);
+    }
+    format!("{label}, x 10^{p}")
+}
+
+/// A figure of runs: the file stem, title and axes.
+struct Panel<'s> {
+    stem: &'s str,
+    title: &'s str,
+    axis: Axis,
+    metric: Metric,
+}
+
+impl Exp<'_> {
+    /// Runs every job in parallel (each has its own seed) and returns the runs in job order, so results do not
+    /// depend on the number of threads. Diverged runs are noted.
+    fn run_jobs(&mut self, jobs: &[Job], what: &str) -> Result<Vec<Run>, ExpError> {
+        let bar = progress(jobs.len() as u64, what);
+        let runs: Vec<Result<Run, SegError>> = jobs
+            .par_iter()
+            .map(|j| {
+                let r = execute(j);
+                bar.inc(1);
+                r
+            })
+            .collect();
+        bar.finish_and_clear();
+        let runs: Vec<Run> = runs
+            .into_iter()
+            .map(|r| r.map_err(seg_error))
+            .collect::<Result<_, _>>()?;
+        for r in runs.iter().filter(|r| r.diverged) {
+            self.notes
+                .push(format!("{what}: {} trial {} diverged", r.label, r.trial));
+        }
+        Ok(runs)
+    }
+
+    /// Saves a log-y figure of the mean (with min–max band) of a metric for each label, and its CSV.
+    fn figure(&mut self, panel: Panel, runs: &[Run], labels: &[String]) -> Result<(), ExpError> {
+        let mut fig = Figure::log_y(panel.title, panel.axis.label(), panel.metric.label);
+        let mut selected = Vec::new();
+        for label in labels {
+            let rs = with_label(runs, label);
+            fig.curves.push(mean_curve(label, &rs, panel.axis, panel.metric));
+            selected.extend(rs);
+        }
+        if let Axis::Iterations = panel.axis {
+            fig.x_label = scale_to_power_of_ten(&mut fig.curves, panel.axis.label());
+        }
+        self.figures
+            .push(save(&self.ctx.dir, panel.stem, &fig, &runs_table(&selected))?);
+        Ok(())
+    }
+
+    /// Notes the final relative error of each label.
+    fn note_finals(&mut self, what: &str, runs: &[Run], labels: &[String]) {
+        let finals: Vec<String> = labels
+            .iter()
+            .map(|l| format!("{l} {:.3e}", final_value(runs, l, REL_ERROR)))
+            .collect();
+        self.notes
+            .push(format!("{what}: final relative errors {}", finals.join(", ")));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S1: bilinear d = 1, SEG vs SEG-RR, and the 2-D trajectory.
+
+fn s1(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 100;
+    // 3·10⁶ inner iterations, 2 trials, as the paper; cheap at d = 1, so quick mode runs it whole.
+    let size = Size {
+        epochs: 30_000,
+        trials: 2,
+    };
+    let game = QuadraticGame::random_bilinear(1, n, 0.1, 10.0, 0.01, derive_seed(ctx.seed, "S1/problem", 0))?;
+    let z0 = normal_start(2, derive_seed(ctx.seed, "S1/z0", 0));
+    let gamma = 1.0 / (1000.0 * game.lipschitz());
+    let methods = seg_and_rr(&Steps::constant(gamma, 4.0), "");
+    let mut jobs = jobs_for(ctx, "S1", &game, &z0, &methods, size);
+    for j in &mut jobs {
+        j.record_every = 1;
+        j.coordinates = 2;
+    }
+    let runs = exp.run_jobs(&jobs, "S1")?;
+    let thinned: Vec<Run> = runs.iter().map(|r| r.thinned(100)).collect();
+    let panel = Panel {
+        stem: "s1_error",
+        title: "S1: bilinear, d = 1, n = 100, gamma = 0.01, omega = 0.04 (2 trials)",
+        axis: Axis::Iterations,
+        metric: REL_ERROR,
+    };
+    exp.figure(panel, &thinned, &labels_of(&methods))?;
+    s1_trajectory(exp, &game, &runs)?;
+    let seg = final_value(&runs, "SEG", REL_ERROR);
+    let rr = final_value(&runs, "SEG-RR", REL_ERROR);
+    exp.claims.push(Claim::at_least(
+        "seg.S1.rr_vs_seg_error_ratio",
+        "S1 (bilinear, d = 1, B = 0.1, n = 100, gamma = 1/(1000 L) = 0.01, omega = 4 gamma, 3e6 iterations, 2 \
+         trials): final relative error of SEG / that of SEG-RR >= 100 (the paper's introduction figure: SEG-RR \
+         reaches a far smaller error)",
+        seg / rr,
+        100.0,
+        true,
+    ));
+    let z = game.solution_view();
+    exp.notes.push(format!(
+        "S1: z* = ({:.4}, {:.4}), gamma = {gamma:.3e}, omega = {:.3e}; final relative error SEG {seg:.3e}, SEG-RR \
+         {rr:.3e}",
+        z[0],
+        z[1],
+        4.0 * gamma
+    ));
+    Ok(())
+}
+
+/// The S1 trajectories of trial 0 in the (x, y) plane, one point per epoch: the first 3000 epochs (about 48 turns
+/// of the spiral, 0.1 rad per epoch) and the last 600 epochs around z*.
+fn s1_trajectory(exp: &mut Exp, game: &QuadraticGame, runs: &[Run]) -> Result<(), ExpError> {
+    let z = game.solution_view();
+    let last = runs.first().map_or(0, |r| r.epochs.len());
+    let views = [
+        (
+            "s1_trajectory",
+            "S1: the first 3000 epochs of trial 0 (both spiral in alike)",
+            0..3000.min(last),
+        ),
+        (
+            "s1_trajectory_zoom",
+            "S1: the last 600 epochs (SEG circles z*, SEG-RR sits on it)",
+            last.saturating_sub(600)..last,
+        ),
+    ];
+    for (stem, title, window) in views {
+        let mut fig = Figure::log_y(title, "x (minimizing player)", "y (maximizing player)");
+        fig.log_y = false;
+        let mut table = LongTable::new(&["epoch", "x", "y"]);
+        let mut radius = 0.0f64;
+        for label in ["SEG", "SEG-RR"] {
+            let Some(r) = runs.iter().find(|r| r.label == label && r.trial == 0) else {
+                continue;
+            };
+            let mut pts = Vec::new();
+            for i in window.clone() {
+                let (x, y) = (r.coordinates[i][0], r.coordinates[i][1]);
+                table.push(label, 0, vec![r.epochs[i], x, y]);
+                radius = radius.max((x - z[0]).hypot(y - z[1]));
+                pts.push((x, y));
+            }
+            fig.curves.push(Curve::new(label, &pts));
+        }
+        // z* as a small plus sign.
+        let h = 0.05 * radius.max(1e-9);
+        let plus = [
+            (z[0] - h, z[1]),
+            (z[0] + h, z[1]),
+            (z[0], z[1]),
+            (z[0], z[1] - h),
+            (z[0], z[1] + h),
+        ];
+        fig.curves.push(Curve::new("z*", &plus));
+        exp.figures.push(save(&exp.ctx.dir, stem, &fig, &table)?);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S2: bilinear, SEG vs RR vs SO vs IEG with the bilinear theory step.
+
+/// The constants of a bilinear game with μ := σ_min(M̄), as the paper's code sets it.
+fn bilinear_constants(game: &QuadraticGame) -> Constants {
+    Constants::of(game).with_mu(game.min_singular_value())
+}
+
+/// The update step γ at epoch 0.
+fn step_of(steps: &Steps) -> f64 {
+    steps.update.at(0, 0)
+}
+
+/// Builds one game per parameter value, in parallel, in order.
+fn build_games(
+    values: &[f64],
+    make: impl Fn(f64, u64) -> gradus_oracle::Result<QuadraticGame> + Sync,
+) -> Result<Vec<QuadraticGame>, ExpError> {
+    let games: Vec<gradus_oracle::Result<QuadraticGame>> =
+        values.par_iter().enumerate().map(|(i, &v)| make(v, i as u64)).collect();
+    Ok(games.into_iter().collect::<gradus_oracle::Result<Vec<_>>>()?)
+}
+
+/// The four samplings with the theory step of each game (one game per κ), and their runs in (game, method, trial)
+/// order; one figure per κ.
+fn sampling_sweep(
+    exp: &mut Exp,
+    tag: &str,
+    games: &[QuadraticGame],
+    kappas: &[f64],
+    steps_of: fn(&QuadraticGame) -> Result<Steps, ExpError>,
+    size: Size,
+) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = games.first().map_or(1, |g| g.len());
+    let z0 = normal_start(games.first().map_or(0, |g| g.dim()), derive_seed(ctx.seed, tag, 1000));
+    let mut jobs = Vec::new();
+    let mut steps = Vec::new();
+    for game in games {
+        let s = steps_of(game)?;
+        jobs.extend(jobs_for(ctx, tag, game, &z0, &sampling_methods(&s), size));
+        steps.push(s);
+    }
+    let runs = exp.run_jobs(&jobs, tag)?;
+    let labels = labels_of(&sampling_methods(&steps[0]));
+    let per_game = 4 * size.trials;
+    for (k, kappa) in kappas.iter().enumerate() {
+        let part = &runs[k * per_game..(k + 1) * per_game];
+        let title = format!(
+            "{tag}: spectrum linspace(1, {kappa}), L_max = {:.3}, gamma = {:.2e}",
+            games[k].max_component_lipschitz(),
+            step_of(&steps[k])
+        );
+        let stem = format!("{}_kappa{kappa}", tag.to_lowercase().replace(' ', "_").replace('=', ""));
+        let panel = Panel {
+            stem: &stem,
+            title: &title,
+            axis: Axis::Iterations,
+            metric: REL_ERROR,
+        };
+        exp.figure(panel, part, &labels)?;
+        exp.note_finals(
+            &format!(
+                "{tag}, kappa = {kappa}, gamma = {:.3e}, after {} iterations",
+                step_of(&steps[k]),
+                size.epochs * n as u64
+            ),
+            part,
+            &labels,
+        );
+    }
+    Ok(())
+}
+
+fn bilinear_theory_steps(game: &QuadraticGame) -> Result<Steps, ExpError> {
+    bilinear_shuffling_steps(&bilinear_constants(game)).map_err(seg_error)
+}
+
+fn strongly_monotone_theory_steps(game: &QuadraticGame) -> Result<Steps, ExpError> {
+    strongly_monotone_steps(&Constants::of(game)).map_err(seg_error)
+}
+
+/// The largest of the RR, SO, IEG final errors over the SEG final error.
+fn worst_shuffling_over_seg(runs: &[Run]) -> f64 {
+    let seg = final_value(runs, "SEG", REL_ERROR);
+    let worst = ["SEG-RR", "SEG-SO", "IEG"]
+        .iter()
+        .map(|l| final_value(runs, l, REL_ERROR))
+        .fold(0.0, f64::max);
+    worst / seg
+}
+
+fn s2(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 10;
+    // d = 1: the paper's 10⁶ iterations, 5 trials. "cond" has no effect at d = 1 (B = μ), so it runs once.
+    let game = QuadraticGame::random_bilinear(1, n, 1.0, 1.0, 1.0 / n as f64, derive_seed(ctx.seed, "S2/problem", 1))?;
+    let z0 = normal_start(2, derive_seed(ctx.seed, "S2/z0", 1));
+    let steps = bilinear_theory_steps(&game)?;
+    let methods = sampling_methods(&steps);
+    let size = sized(ctx, (100_000, 5), (20_000, 3));
+    let runs = exp.run_jobs(&jobs_for(ctx, "S2/d1", &game, &z0, &methods, size), "S2 d=1")?;
+    let title = format!(
+        "S2: bilinear, d = 1, n = 10, gamma = {:.3e}, omega = 4 gamma",
+        step_of(&steps)
+    );
+    let panel = Panel {
+        stem: "s2_d1",
+        title: &title,
+        axis: Axis::Iterations,
+        metric: REL_ERROR,
+    };
+    exp.figure(panel, &runs, &labels_of(&methods))?;
+    exp.claims.push(Claim::at_most(
+        "seg.S2.shuffling_beats_seg",
+        "S2 (bilinear, d = 1, n = 10, gamma = mu/(2 sqrt(120) n L_max^2), omega = 4 gamma): the largest of the RR, SO, \
+         IEG final errors / the SEG final error < 1 (the shuffling variants converge, SEG stalls at a higher floor)",
+        worst_shuffling_over_seg(&runs),
+        1.0,
+        false,
+    ));
+    exp.note_finals("S2 d = 1", &runs, &labels_of(&methods));
+
+    // d = 100 with real spectra linspace(1, κ): the theory step ∝ 1/κ², so progress per iteration ∝ 1/κ⁴.
+    let kappas: &[f64] = if ctx.quick {
+        &[1.0, 10.0]
+    } else {
+        &[1.0, 5.0, 10.0, 100.0]
+    };
+    let games = build_games(kappas, |k, i| {
+        QuadraticGame::random_bilinear(100, n, 1.0, k, 1.0 / n as f64, derive_seed(ctx.seed, "S2/d100", i))
+    })?;
+    sampling_sweep(
+        exp,
+        "S2 d=100",
+        &games,
+        kappas,
+        bilinear_theory_steps,
+        sized(ctx, (10_000, 2), (1_000, 1)),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S5: strongly monotone quadratic game with the strongly monotone theory step.
+
+fn s5(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 100;
+    // d = 1: the paper's 4·10⁶ iterations, 5 trials (A = C = 1 and B = 0 at d = 1, whatever "cond").
+    let game = QuadraticGame::random_identical(1, n, 1.0, 1.0, derive_seed(ctx.seed, "S5/problem", 1))?;
+    let z0 = normal_start(2, derive_seed(ctx.seed, "S5/z0", 1));
+    let steps = strongly_monotone_theory_steps(&game)?;
+    let methods = sampling_methods(&steps);
+    let size = sized(ctx, (40_000, 5), (2_000, 3));
+    let runs = exp.run_jobs(&jobs_for(ctx, "S5/d1", &game, &z0, &methods, size), "S5 d=1")?;
+    let title = format!(
+        "S5: strongly monotone, d = 1, n = 100, gamma = {:.3e}, omega = 2 gamma",
+        step_of(&steps)
+    );
+    let panel = Panel {
+        stem: "s5_d1",
+        title: &title,
+        axis: Axis::Iterations,
+        metric: REL_ERROR,
+    };
+    exp.figure(panel, &runs, &labels_of(&methods))?;
+    exp.claims.push(Claim::at_most(
+        "seg.S5.shuffling_beats_seg",
+        "S5 (strongly monotone quadratic game, d = 1, n = 100, gamma = mu/(10 L_max^2 sqrt(10n^2+2n+54)), omega = \
+         2 gamma, 4e6 iterations): the largest of the RR, SO, IEG final errors / the SEG final error < 1",
+        worst_shuffling_over_seg(&runs),
+        1.0,
+        true,
+    ));
+    exp.note_finals("S5 d = 1", &runs, &labels_of(&methods));
+    s5_within_epoch(exp, &game, &z0, &steps)?;
+
+    // d = 100 with real spectra linspace(1, κ).
+    let kappas: &[f64] = if ctx.quick { &[1.0] } else { &[1.0, 5.0, 10.0] };
+    let games = build_games(kappas, |k, i| {
+        QuadraticGame::random_identical(100, n, 1.0, k, derive_seed(ctx.seed, "S5/d100", i))
+    })?;
+    sampling_sweep(
+        exp,
+        "S5 d=100",
+        &games,
+        kappas,
+        strongly_monotone_theory_steps,
+        sized(ctx, (1_000, 2), (200, 1)),
+    )
+}
+
+/// Within-epoch errors of SEG and SEG-RR on S5 (d = 1) at the plateau: every inner iteration of three epochs.
+fn s5_within_epoch(exp: &mut Exp, game: &QuadraticGame, z0: &Array1<f64>, steps: &Steps) -> Result<(), ExpError> {
+    let n = game.len() as u64;
+    let (warm, shown) = (1_500u64, 3u64);
+    let scale = (z0 - &game.solution_view()).mapv(|v| v * v).sum();
+    let mut fig = Figure::log_y(
+        "S5: inside 3 epochs at the plateau (d = 1, every inner iteration)",
+        "inner iterations after 1500 epochs (epochs end at 0, 100, 200, 300)",
+        REL_ERROR.label,
+    );
+    let mut table = LongTable::new(&["iteration", "rel_error"]);
+    for sampling in [Sampling::WithReplacement, Sampling::RandomReshuffling] {
+        let params = steps
+            .params(sampling)
+            .seed(derive_seed(exp.ctx.seed, "S5/inner", 0))
+            .record_inner(1);
+        let mut state = SegState::new(game, z0.view(), &params).map_err(seg_error)?;
+        let config = RunConfig::new(Stop::iterations(warm + shown), game.len()).record_every(warm + shown);
+        gradus_oracle::run(&mut state, &NoMetrics, &config, &mut Silent)?;
+        let pts: Vec<(f64, f64)> = state
+            .take_inner_record()
+            .into_iter()
+            .filter(|(t, _)| *t >= warm * n)
+            .map(|(t, d)| ((t - warm * n) as f64, d / scale))
+            .collect();
+        for p in &pts {
+            table.push(sampling.name(), 0, vec![p.0, p.1]);
+        }
+        fig.curves.push(Curve::new(sampling.name(), &pts));
+    }
+    exp.figures.push(save(&exp.ctx.dir, "s5_within_epoch", &fig, &table)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S6: quadratic game d = 100 with the large step γ = 1/(6L).
+
+fn s6(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 100;
+    // Quick: L = 1 only (at L = 10 the code step 1/(6nL) needs the full 10⁵ iterations to reach its floor).
+    let ls: &[f64] = if ctx.quick { &[1.0] } else { &[1.0, 5.0, 10.0] };
+    // The paper: 10⁵ iterations (10³ epochs), 5 trials.
+    let size = sized(ctx, (1_000, 3), (200, 1));
+    let games = build_games(ls, |l, i| {
+        QuadraticGame::random_identical(100, n, 1.0, l, derive_seed(ctx.seed, "S6/problem", i))
+    })?;
+    let z0 = normal_start(200, derive_seed(ctx.seed, "S6/z0", 0));
+    // γ = 1/(6L) as stated, on the unscaled components; and γ = 1/(6nL), the step the released code effectively
+    // takes because it divides every component by n.
+    let conventions = [(1.0, " 1/(6L)"), (1.0 / n as f64, " 1/(6nL)")];
+    let mut jobs = Vec::new();
+    for (game, &l) in games.iter().zip(ls) {
+        for (factor, suffix) in conventions {
+            let methods = seg_and_rr(&Steps::constant(factor / (6.0 * l), 4.0), suffix);
+            jobs.extend(jobs_for(ctx, "S6", game, &z0, &methods, size));
+        }
+    }
+    let runs = exp.run_jobs(&jobs, "S6")?;
+    let per_game = 2 * conventions.len() * size.trials;
+    for (k, &l) in ls.iter().enumerate() {
+        let part = &runs[k * per_game..(k + 1) * per_game];
+        let labels: Vec<String> = conventions
+            .iter()
+            .flat_map(|(_, suffix)| [format!("SEG{suffix}"), format!("SEG-RR{suffix}")])
+            .collect();
+        let title = format!("S6: d = 100, n = 100, spectrum linspace(1, {l}), omega = 4 gamma");
+        let panel = Panel {
+            stem: &format!("s6_L{l}"),
+            title: &title,
+            axis: Axis::Epochs,
+            metric: REL_ERROR,
+        };
+        exp.figure(panel, part, &labels)?;
+        for (c, (id, what)) in [
+            ("", "gamma = 1/(6L) as stated"),
+            (".code_step", "gamma = 1/(6nL), the released code's effective step"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let seg = final_value(part, &labels[2 * c], REL_ERROR);
+            let rr = final_value(part, &labels[2 * c + 1], REL_ERROR);
+            exp.claims.push(Claim::at_least(
+                &format!("seg.S6{id}.rr_beats_seg_L{l}"),
+                &format!(
+                    "S6 (d = 100, n = 100, L = {l}, {what}, omega = 4 gamma, beyond the theory steps): final error \
+                     of SEG / that of SEG-RR >= 1"
+                ),
+                seg / rr,
+                1.0,
+                false,
+            ));
+            exp.notes.push(format!(
+                "S6 L = {l}, {what}: final relative errors SEG {seg:.3e}, SEG-RR {rr:.3e}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S7: the SEG/RR gap as the step shrinks.
+
+/// The step divisors of S7: γ = 1/(k L_max).
+const S7_DIVISORS: [f64; 3] = [10.0, 100.0, 1000.0];
+
+/// SEG and SEG-RR at the three S7 steps of one game, in (step, method, trial) order; `epochs` per step.
+fn s7_jobs<'a>(
+    ctx: &Ctx,
+    tag: &str,
+    game: &'a QuadraticGame,
+    z0: &'a Array1<f64>,
+    epochs: impl Fn(f64) -> u64,
+    trials: usize,
+) -> Vec<Job<'a>> {
+    let l_max = game.max_component_lipschitz();
+    let mut jobs = Vec::new();
+    for k in S7_DIVISORS {
+        let gamma = 1.0 / (k * l_max);
+        let methods = seg_and_rr(&Steps::constant(gamma, 4.0), &format!(" 1/({k} L)"));
+        let size = Size {
+            epochs: epochs(gamma),
+            trials,
+        };
+        jobs.extend(jobs_for(ctx, tag, game, z0, &methods, size));
+    }
+    jobs
+}
+
+/// The SEG/RR final-error ratio for each S7 step, from runs in (step, method, trial) order.
+fn s7_ratios(runs: &[Run]) -> Vec<f64> {
+    S7_DIVISORS
+        .iter()
+        .map(|k| {
+            final_value(runs, &format!("SEG 1/({k} L)"), REL_ERROR)
+                / final_value(runs, &format!("SEG-RR 1/({k} L)"), REL_ERROR)
+        })
+        .collect()
+}
+
+/// Figures of SEG vs SEG-RR at each S7 step.
+fn s7_figures(exp: &mut Exp, runs: &[Run], stem: &str, setting: &str, axis: Axis) -> Result<(), ExpError> {
+    for k in S7_DIVISORS {
+        let labels = [format!("SEG 1/({k} L)"), format!("SEG-RR 1/({k} L)")];
+        let title = format!("S7: {setting}, gamma = 1/({k} L_max), omega = 4 gamma");
+        let panel = Panel {
+            stem: &format!("{stem}_gamma{k}"),
+            title: &title,
+            axis,
+            metric: REL_ERROR,
+        };
+        exp.figure(panel, runs, &labels)?;
+    }
+    Ok(())
+}
+
+fn s7(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 100;
+    // d = 1: the paper's 10⁵, 10⁵, 10⁶ iterations, 5 trials (cheap, so quick mode runs it whole).
+    let game = QuadraticGame::random_identical(1, n, 1.0, 1.0, derive_seed(ctx.seed, "S7/problem", 1))?;
+    let z0 = normal_start(2, derive_seed(ctx.seed, "S7/z0", 1));
+    let l_max = game.max_component_lipschitz();
+    let paper_epochs = |gamma: f64| if gamma * l_max < 5e-3 { 10_000 } else { 1_000 };
+    let runs = exp.run_jobs(&s7_jobs(ctx, "S7/d1", &game, &z0, paper_epochs, 5), "S7 d=1")?;
+    s7_figures(exp, &runs, "s7_d1", "d = 1, n = 100", Axis::Iterations)?;
+    let ratios_d1 = s7_ratios(&runs);
+    exp.claims.push(Claim::at_least(
+        "seg.S7.gap_grows_as_step_shrinks",
+        "S7 (quadratic game d = 1, n = 100, gamma = 1/(k L_max) for k = 10, 100, 1000, omega = 4 gamma, 5 trials): \
+         the SEG/RR final-error ratio at the smallest gamma / the ratio at the largest gamma > 1 (SEG's \
+         neighbourhood is O(gamma), RR's O(gamma^2) or smaller)",
+        ratios_d1[2] / ratios_d1[0],
+        1.0,
+        true,
+    ));
+    exp.notes.push(format!(
+        "S7 d = 1: SEG/RR final-error ratios {:.3e}, {:.3e}, {:.3e} at gamma = 1/(10 L), 1/(100 L), 1/(1000 L)",
+        ratios_d1[0], ratios_d1[1], ratios_d1[2]
+    ));
+
+    let mut ratio_fig = Figure::log_y(
+        "S7: final-error ratio SEG / SEG-RR against the step",
+        "gamma * L_max",
+        "final error of SEG / final error of SEG-RR",
+    );
+    ratio_fig.log_x = true;
+    let mut ratio_table = LongTable::new(&["d", "kappa", "gamma_times_lmax", "ratio"]);
+    let xs: Vec<f64> = S7_DIVISORS.iter().map(|k| 1.0 / k).collect();
+    let mut add_ratios = |label: &str, d: f64, kappa: f64, ratios: &[f64]| {
+        let pts: Vec<(f64, f64)> = xs.iter().copied().zip(ratios.iter().copied()).collect();
+        for p in &pts {
+            ratio_table.push(label, 0, vec![d, kappa, p.0, p.1]);
+        }
+        ratio_fig.curves.push(Curve::new(label, &pts));
+    };
+    add_ratios("d = 1", 1.0, 1.0, &ratios_d1);
+
+    // d = 100 with real spectra: each step runs until the slowest mode contracted by about e^-30 (K = 15/(γμ)).
+    let kappas: &[f64] = if ctx.quick { &[1.0] } else { &[1.0, 5.0, 10.0] };
+    let trials = if ctx.quick { 1 } else { 3 };
+    let games = build_games(kappas, |k, i| {
+        QuadraticGame::random_identical(100, n, 1.0, k, derive_seed(ctx.seed, "S7/d100", i))
+    })?;
+    let z0 = normal_start(200, derive_seed(ctx.seed, "S7/z0", 100));
+    let mut jobs = Vec::new();
+    for game in &games {
+        let mu = game.strong_monotonicity();
+        let epochs = move |gamma: f64| ((15.0 / (gamma * mu)) / n as f64).ceil().max(100.0) as u64;
+        jobs.extend(s7_jobs(ctx, "S7/d100", game, &z0, epochs, trials));
+    }
+    let runs = exp.run_jobs(&jobs, "S7 d=100")?;
+    let per_game = runs.len() / kappas.len();
+    let mut last_ratio = f64::NAN;
+    for (g, kappa) in kappas.iter().enumerate() {
+        let part = &runs[g * per_game..(g + 1) * per_game];
+        s7_figures(
+            exp,
+            part,
+            &format!("s7_d100_kappa{kappa}"),
+            &format!("d = 100, spectrum linspace(1, {kappa})"),
+            Axis::Epochs,
+        )?;
+        let ratios = s7_ratios(part);
+        add_ratios(&format!("d = 100, kappa = {kappa}"), 100.0, *kappa, &ratios);
+        exp.notes.push(format!(
+            "S7 d = 100, kappa = {kappa}: SEG/RR final-error ratios {:.3e}, {:.3e}, {:.3e}",
+            ratios[0], ratios[1], ratios[2]
+        ));
+        last_ratio = ratios[2] / ratios[0];
+    }
+    let kappa = kappas.last().copied().unwrap_or(1.0);
+    exp.claims.push(Claim::at_least(
+        &format!("seg.S7.d100_kappa{kappa}.gap_grows_as_step_shrinks"),
+        &format!(
+            "S7 at d = 100 with spectrum linspace(1, {kappa}) (where the paper's d = 1 sweep is vacuous): SEG/RR ratio \
+             at gamma = 1/(1000 L_max) / ratio at 1/(10 L_max) > 1"
+        ),
+        last_ratio,
+        1.0,
+        false,
+    ));
+    exp.figures.push(save(&ctx.dir, "s7_ratio", &ratio_fig, &ratio_table)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S8: the linear WGAN toy.
+
+fn s8(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let n = 100;
+    // 10⁵ iterations, 5 trials, as the paper (cheap: quick mode runs it whole).
+    let size = Size {
+        epochs: 1_000,
+        trials: 5,
+    };
+    let game = QuadraticGame::wgan_toy(n, &[3.0, 4.0], 0.1, 0.1, derive_seed(ctx.seed, "S8/data", 0))?;
+    // z = (θ, w): θ₀ = (1.7, 1.7), w₀ = (1.4, 1.4).
+    let z0 = Array1::from(vec![1.7, 1.7, 1.4, 1.4]);
+    let methods = seg_and_rr(&Steps::constant(0.01, 4.0), "");
+    let runs = exp.run_jobs(&jobs_for(ctx, "S8", &game, &z0, &methods, size), "S8")?;
+    let panel = Panel {
+        stem: "s8_wgan",
+        title: "S8: linear WGAN, N = 100, gamma = 0.01, omega = 0.04",
+        axis: Axis::Iterations,
+        metric: REL_ERROR,
+    };
+    exp.figure(panel, &runs, &labels_of(&methods))?;
+    let seg = final_value(&runs, "SEG", REL_ERROR);
+    let rr = final_value(&runs, "SEG-RR", REL_ERROR);
+    exp.claims.push(Claim::at_least(
+        "seg.S8.rr_beats_seg",
+        "S8 (linear WGAN learning a 2-D Gaussian mean, N = 100, gamma = 0.01, omega = 0.04): final squared distance \
+         of SEG to the empirical optimum / that of SEG-RR >= 1",
+        seg / rr,
+        1.0,
+        false,
+    ));
+    let z = game.solution_view();
+    exp.notes.push(format!(
+        "S8: empirical optimum theta* = ({:.4}, {:.4}) (nominal mean (3, 4)), w* = 0; final relative errors SEG \
+         {seg:.3e}, SEG-RR {rr:.3e}",
+        z[0], z[1]
+    ));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// S9: constant vs switching steps for SEG-RR.
+
+fn s9(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let (n, d) = (5usize, 100usize);
+    let z0 = Array1::zeros(2 * d);
+    // As specified: the 2023 bilinear generator, 10⁶ iterations (2·10⁵ epochs), 3 trials, k* = K/2.
+    let bilinear =
+        QuadraticGame::random_bilinear_per_component(d, n, 1.0, 2.0, 1.0 / n as f64, derive_seed(ctx.seed, "S9", 0))?;
+    let c = bilinear_constants(&bilinear);
+    let size = sized(ctx, (200_000, 3), (4_000, 1));
+    let ratio = s9_part(exp, ("s9_bilinear", "bilinear"), &bilinear, &c, &z0, size)?;
+    exp.claims.push(Claim::at_most(
+        "seg.S9.switching_removes_plateau",
+        "S9 as specified (2023 bilinear generator, d = 100, n = 5, mu := sigma_min = 1, L = 2; SEG-RR with the affine \
+         gamma_max, omega = 4 gamma, switching to gamma_k = 2(2k+1)/(mu n (k+1)^2) at k* = K/2): final error with the \
+         switching schedule / with the constant step <= 0.1. Not gated: on a bilinear game extragradient contracts by \
+         about 7 n gamma_k^2 sigma_min^2 per epoch (quadratic in the step), so with gamma_k ~ 4/(mu n k) the total \
+         contraction after k* is finite and the iterate freezes at its value at k*; the schedule's O(1/k^2) argument \
+         needs a contraction linear in gamma (strong monotonicity); see seg.S9.strongly_monotone.*",
+        ratio,
+        0.1,
+        false,
+    ));
+    // The same comparison where the schedule's theory applies: the strongly monotone 2023 generator.
+    let strongly = QuadraticGame::random_per_component(d, n, 1.0, 2.0, derive_seed(ctx.seed, "S9/sm", 0))?;
+    let c = Constants::of(&strongly);
+    let size = sized(ctx, (40_000, 3), (4_000, 1));
+    let ratio = s9_part(
+        exp,
+        ("s9_strongly_monotone", "strongly monotone"),
+        &strongly,
+        &c,
+        &z0,
+        size,
+    )?;
+    exp.claims.push(Claim::at_most(
+        "seg.S9.strongly_monotone.switching_removes_plateau",
+        "S9 on the strongly monotone analogue (2023 per-component quadratic game, d = 100, n = 5, mu = 1, L = 2; the \
+         same affine formulas with the true mu, k* = K/2): final error with the switching schedule / with the \
+         constant step <= 0.1 (the decreasing steps remove the constant-step plateau)",
+        ratio,
+        0.1,
+        true,
+    ));
+    Ok(())
+}
+
+/// One S9 comparison: SEG-RR with the affine constant step vs the switching schedule (k* = K/2). Returns the
+/// switching/constant final-error ratio.
+fn s9_part(
+    exp: &mut Exp,
+    (stem, name): (&str, &str),
+    game: &QuadraticGame,
+    c: &Constants,
+    z0: &Array1<f64>,
+    size: Size,
+) -> Result<f64, ExpError> {
+    let constant = affine_steps(c).map_err(seg_error)?;
+    let switching = affine_switching_steps(c, size.epochs / 2).map_err(seg_error)?;
+    let methods = vec![
+        (
+            "SEG-RR constant".to_string(),
+            constant.params(Sampling::RandomReshuffling),
+        ),
+        (
+            "SEG-RR switching".to_string(),
+            switching.params(Sampling::RandomReshuffling),
+        ),
+    ];
+    let runs = exp.run_jobs(&jobs_for(exp.ctx, stem, game, z0, &methods, size), stem)?;
+    let title = format!(
+        "S9 {name}: gamma_max = {:.2e}, switch at k* = {} epochs",
+        step_of(&constant),
+        size.epochs / 2
+    );
+    let panel = Panel {
+        stem,
+        title: &title,
+        axis: Axis::Iterations,
+        metric: REL_ERROR,
+    };
+    let labels = labels_of(&methods);
+    exp.figure(panel, &runs, &labels)?;
+    let fc = final_value(&runs, &labels[0], REL_ERROR);
+    let fs = final_value(&runs, &labels[1], REL_ERROR);
+    // The mean of the last points too: the tail mean is conservative for a decreasing curve.
+    let last = |l: &str| {
+        let rs = with_label(&runs, l);
+        rs.iter()
+            .map(|r| r.rel_error.last().copied().unwrap_or(f64::NAN))
+            .sum::<f64>()
+            / rs.len().max(1) as f64
+    };
+    exp.notes.push(format!(
+        "S9 {name}: mu = {:.3}, L = {:.3}, L_max = {:.3}, A = {:.3}, gamma_max = {:.3e}; final relative error \
+         constant {fc:.3e}, switching {fs:.3e} (last points {:.3e}, {:.3e})",
+        c.mu,
+        c.l,
+        c.l_max,
+        c.a,
+        step_of(&constant),
+        last(&labels[0]),
+        last(&labels[1])
+    ));
+    Ok(fs / fc)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The monotone case.
+
+fn monotone(exp: &mut Exp) -> Result<(), ExpError> {
+    let ctx = exp.ctx;
+    let (d, n) = (10usize, 100usize);
+    let size = sized(ctx, (10_000, 3), (4_000, 2));
+    let game = QuadraticGame::random_monotone(d, n, 1.0, 0.5, 1.0, derive_seed(ctx.seed, "monotone", 0))?;
+    let z0 = normal_start(2 * d, derive_seed(ctx.seed, "monotone/z0", 0));
+    let gamma_max = monotone_gamma_max(&Constants::of(&game)).map_err(seg_error)?;
+    let fractions = [1.0, 0.5, 0.25];
+    let mut methods = Vec::new();
+    for f in fractions {
+        methods.extend(seg_and_rr(
+            &Steps::constant(f * gamma_max, 4.0),
+            &format!(" {f} gamma_max"),
+        ));
+    }
+    let runs = exp.run_jobs(&jobs_for(ctx, "monotone", &game, &z0, &methods, size), "monotone")?;
+    let title = format!("Monotone game, d = 10, n = 100, batch 1, gamma_max = {gamma_max:.2e}");
+    let panel = Panel {
+        stem: "monotone_residual",
+        title: &title,
+        axis: Axis::Epochs,
+        metric: REL_RESIDUAL,
+    };
+    let labels = labels_of(&methods);
+    exp.figure(panel, &runs, &labels)?;
+    let finals: Vec<f64> = labels.iter().map(|l| final_value(&runs, l, REL_RESIDUAL)).collect();
+    exp.claims.push(Claim::at_most(
+        "seg.monotone.converges_without_batch_growth",
+        "Monotone (not strongly monotone) game of our design, d = 10, n = 100: SEG-RR with batch size 1, gamma = \
+         gamma_max/4 (gamma_max = 1/(3 sqrt(2n(n-1)) L_max)), omega = 4 gamma: final ||F(z_K)||^2/||F(z_0)||^2 <= 1e-6",
+        finals[5],
+        1e-6,
+        true,
+    ));
+    exp.claims.push(Claim::at_least(
+        "seg.monotone.rr_beats_seg",
+        "Monotone game: at gamma = gamma_max/4, SEG's final relative residual / SEG-RR's >= 10 (with-replacement SEG \
+         with batch size 1 stalls far higher)",
+        finals[4] / finals[5],
+        10.0,
+        false,
+    ));
+    exp.notes.push(format!(
+        "Monotone game: mu = {:.1e}, sigma_min(M) = {:.3}, L_max = {:.3}; final relative residuals (SEG, SEG-RR) at \
+         gamma_max: {:.2e}, {:.2e}; gamma_max/2: {:.2e}, {:.2e}; gamma_max/4: {:.2e}, {:.2e}",
+        game.strong_monotonicity(),
+        game.min_singular_value(),
+        game.max_component_lipschitz(),
+        finals[0],
+        finals[1],
+        finals[2],
+        finals[3],
+        finals[4],
+        finals[5]
+    ));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_and_plateau() {
+        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S1", 1));
+        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S2", 0));
+        assert_eq!(derive_seed(3, "S1", 2), derive_seed(3, "S1", 2));
+        let v: Vec<f64> = (0..100).map(|i| i as f64).collect();
+        assert_eq!(plateau(&v), 94.5);
+        assert_eq!(plateau(&[2.0]), 2.0);
+    }
+}
