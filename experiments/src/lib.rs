@@ -9,14 +9,40 @@
 pub mod classic;
 pub mod error;
 pub mod harness;
+pub mod ideal;
+pub mod ingd;
 pub mod plot;
+pub mod qning;
+pub mod seg_rr;
 pub mod util;
 
 use harness::Experiment;
 
 /// Every experiment, in the order `all` runs them.
-pub const EXPERIMENTS: &[Experiment] = &[Experiment {
-    name: "classic",
-    about: "GD, Nesterov AGD and L-BFGS on quadratics (κ up to 1e4) and on L2-logistic regression",
-    run: classic::run,
-}];
+pub const EXPERIMENTS: &[Experiment] = &[
+    Experiment {
+        name: "classic",
+        about: "GD, Nesterov AGD and L-BFGS on quadratics (κ up to 1e4) and on L2-logistic regression",
+        run: classic::run,
+    },
+    Experiment {
+        name: "seg-rr",
+        about: "SEG with random reshuffling vs with-replacement SEG, shuffle once and incremental EG on games",
+        run: seg_rr::run,
+    },
+    Experiment {
+        name: "qning",
+        about: "SVRG, Catalyst and QNing on Fashion-MNIST (logistic, elastic net), the ISTA family, index-free SVRG",
+        run: qning::run,
+    },
+    Experiment {
+        name: "ideal",
+        about: "IDEAL/MIDEAL vs EXTRA, NIDS, DIGing, SSDA, MSDA, APM-C on networks (EXP-I2, EXP-I3)",
+        run: ideal::run,
+    },
+    Experiment {
+        name: "ingd",
+        about: "INGD, MinNorm-INGD, gradient sampling, subgradient, NGD to certified (δ,ε)-stationary points on toys; S-INGD vs SGD-m vs Adam on Fashion-MNIST",
+        run: ingd::run_experiment,
+    },
+];

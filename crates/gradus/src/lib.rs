@@ -9,6 +9,9 @@
 //! | [`data`] | `gradus-data` | LIBSVM / NPY / IDX readers, generators, preprocessing, diagnostics |
 //! | [`classic`] | `gradus-classic` | gradient descent, Nesterov's accelerated gradient, L-BFGS, Newton |
 //! | [`seg`] | `gradus-seg` | stochastic extragradient with random reshuffling for finite-sum variational inequalities |
+//! | [`qning`] | `gradus-qning` | SVRG, SAGA, MISO, ISTA/FISTA, Catalyst and QNing on linear models, duality gaps |
+//! | [`decentral`] | `gradus-decentral` | graphs, gossip, EXTRA/DIGing/NIDS/SSDA/MSDA/APM-C and IDEAL/MIDEAL |
+//! | [`nonsmooth`] | `gradus-nonsmooth` | INGD, stochastic INGD, gradient sampling, baselines, (δ,ε)-certificates |
 //!
 //! ```
 //! use gradus::oracle::{Objective, Quadratic};
@@ -21,5 +24,8 @@
 
 pub use gradus_classic as classic;
 pub use gradus_data as data;
+pub use gradus_decentral as decentral;
+pub use gradus_nonsmooth as nonsmooth;
 pub use gradus_oracle as oracle;
+pub use gradus_qning as qning;
 pub use gradus_seg as seg;

@@ -1,0 +1,593 @@
+//! IDEAL (Inexact DEcentralized Accelerated augmented Lagrangian) and MIDEAL (IDEAL on Chebyshev gossip).
+//!
+//! Accelerated gradient ascent on the dual of the augmented Lagrangian
+//! L_ρ(X, λ) = F(X) + ⟨λ, √W X⟩ + (ρ/2)⟨X, WX⟩, written with Y = √W λ so that only products by W appear:
+//!
+//! ```text
+//! Y₀ = Z₀ = 0                    (or ρ·W X₀, the EXTRA initialization)
+//! for k = 0, 1, …
+//!     P_k(X) = F(X) + ⟨Z_k, X⟩ + (ρ/2)⟨X, WX⟩         ∇P_k(X) = ∇F(X) + Z_k + ρWX
+//!     X_{k+1} ≈ argmin P_k, by the inner solver warm-started at X_k
+//!     Y_{k+1} = Z_k + η·W X_{k+1}
+//!     Z_{k+1} = Y_{k+1} + β(Y_{k+1} − Y_k)
+//! ```
+//! MIDEAL replaces every product by W with P_K(W) ([`crate::chebyshev`]), and λ_max, λ_min⁺ by P_K(W)'s bounds.
+//!
+//! Inner solvers ([`InnerSolver`]): `Agd` (Nesterov, step h, momentum β_in, restarted at every outer step: y₀ = x₀
+//! = X_k, as in the authors' `AccGDSolver.m`), `Gd` (step h), `Exact` (a centralized reference solve of the
+//! md × md linear system for quadratics, counted as one gradient and no round; with ρ = 0 the inner problem
+//! separates and the exact solve is the local dual gradient — SSDA). Inner stopping ([`InnerStop`]): a fixed T,
+//! or ‖∇P_k‖_F ≤ ε₀·qᵏ (checked with an all-reduce, which a real network pays for).
+//!
+//! # Parameter rules (spec §1.3, derived and checked numerically there)
+//!
+//! With μ, L the nodes' strong convexity and smoothness and λ_max, λ_min⁺, κ_W those of the gossip operator:
+//! the dual function is L_d = λ_max/(μ + ρλ_max)-smooth and μ_d = λ_min⁺/(L + ρλ_min⁺)-strongly concave on
+//! range(W), so κ_d = κ_W(L + ρλ_min⁺)/(μ + ρλ_max); each P_k is μ-strongly convex and (L + ρλ_max)-smooth,
+//! κ_in = (L + ρλ_max)/μ.
+//!
+//! | name | default | range | meaning |
+//! |---|---|---|---|
+//! | `rho` | L/λ_max | ≥ 0 | augmentation ρ |
+//! | `eta` | 1/L_d = ρ + μ/λ_max | > 0 | dual step η |
+//! | `beta` | (√κ_d − 1)/(√κ_d + 1) | [0, 1) | dual momentum β |
+//! | `inner` | `Agd` | `Agd`, `Gd`, `Exact` | inner solver |
+//! | `inner_step` | 1/(L + ρλ_max) | > 0 | inner step h |
+//! | `inner_momentum` | (√κ_in − 1)/(√κ_in + 1) | [0, 1) | AGD momentum β_in |
+//! | `inner_stop` | `Fixed(⌈c·√κ_in⌉)`, c = `inner_factor` = 1 | see [`InnerStop`] | inner iterations |
+//! | `gossip` | `Plain` | `Plain`, `Chebyshev { k }` | W or P_K(W) (MIDEAL), K = ⌊√κ_W⌋ by default |
+//! | `gossip_scale` | 1 | > 0 | use c·W instead of W (EXTRA as a special case) |
+//! | `dual_init` | `Zero` | `Zero`, `RhoWX0` | Y₀ = 0 or ρ·W X₀ |
+//!
+//! **Known limitation of the fixed-T rule (measured).** AGD run for T ≈ √κ_in iterations is not a contraction
+//! in distance in the worst case (its bound carries a factor √κ_in), so the inexact outer iteration can diverge:
+//! on a 16-node Erdős–Rényi graph (κ_W = 14.1) with κ = 1e2, c = 0.5 and c = 1 diverged while c = 1.5, 2, 3
+//! converged in 47 outer iterations (the exact-inner count); on the 10-node ring c = 1 diverges at κ = 1e2 and
+//! converges at κ = 1e3, 1e4. On the spec's ring (EXP-I2) c = 1 converges in the
+//! exact-inner number of outer iterations. The default stays the spec's c = 1; use `inner_factor` ≥ 1.5 or
+//! [`InnerStop::Accuracy`] for robustness.
+//!
+//! Special cases (tested): β = 0, η = ρ, one GD step of size α, gossip αρ·c·W = (I − W_mix)/2 and Y₀ = ρcWX₀
+//! is EXTRA ([`IdealParams::extra_equivalent`]); ρ = 0 with the exact inner solve is SSDA.
+//!
+//! Reference: Y. Arjevani, J. Bruna, B. Can, M. Gürbüzbalaban, S. Jegelka, H. Lin, *IDEAL: Inexact DEcentralized
+//! Accelerated Augmented Lagrangian Method*, NeurIPS 2020 (arXiv 2006.06733); the rules above are the spec's
+//! (`shared/papers/ideal-ingd.md` §1.3), not the paper's unrecovered constants.
+
+use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
+use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
+use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
+
+use crate::chebyshev::{GossipBuffers, GossipOperator};
+use crate::consensus::{ConsensusProblem, flat};
+use crate::error::{DecentralError, Result, check_momentum, check_nonnegative, check_positive, invalid};
+use crate::gossip::Spectrum;
+use crate::network::Communicator;
+
+const SOLVER: &str = "ideal";
+
+/// (√κ − 1)/(√κ + 1), Nesterov's momentum for condition number κ.
+pub fn nesterov_momentum(kappa: f64) -> f64 {
+    let s = kappa.max(1.0).sqrt();
+    (s - 1.0) / (s + 1.0)
+}
+
+/// The inner solver of IDEAL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InnerSolver {
+    /// Nesterov's AGD with constant momentum, restarted at every outer step.
+    #[default]
+    Agd,
+    /// Gradient descent.
+    Gd,
+    /// Exact minimization of P_k (quadratic problems; a centralized reference unless ρ = 0).
+    Exact,
+}
+
+/// When the inner solver stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InnerStop {
+    /// Exactly T iterations.
+    Fixed(usize),
+    /// When ‖∇P_k(X)‖_F ≤ `initial`·`decay`ᵏ at outer step k, at most `max_iterations` iterations.
+    Accuracy {
+        /// ε₀.
+        initial: f64,
+        /// q ∈ (0, 1].
+        decay: f64,
+        /// The cap on inner iterations.
+        max_iterations: usize,
+    },
+}
+
+/// Which gossip IDEAL uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GossipChoice {
+    /// W itself (IDEAL).
+    #[default]
+    Plain,
+    /// P_K(W) (MIDEAL); `None`: K = ⌊√κ_W⌋.
+    Chebyshev(Option<usize>),
+}
+
+/// How the dual starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DualInit {
+    /// Y₀ = Z₀ = 0.
+    #[default]
+    Zero,
+    /// Y₀ = Z₀ = ρ·W X₀ (reproduces EXTRA's first step).
+    RhoWX0,
+}
+
+/// The parameters of IDEAL / MIDEAL; see the module docs for the update, defaults and ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct IdealParams {
+    /// ρ (None: L/λ_max).
+    pub rho: Option<f64>,
+    /// η (None: ρ + μ/λ_max).
+    pub eta: Option<f64>,
+    /// β (None: the Nesterov momentum of κ_d).
+    pub beta: Option<f64>,
+    /// The inner solver.
+    pub inner: InnerSolver,
+    /// h (None: 1/(L + ρλ_max)).
+    pub inner_step: Option<f64>,
+    /// β_in (None: the Nesterov momentum of κ_in).
+    pub inner_momentum: Option<f64>,
+    /// The inner stopping rule (None: `Fixed(⌈inner_factor·√κ_in⌉)`).
+    pub inner_stop: Option<InnerStop>,
+    /// c in T = ⌈c·√κ_in⌉ (0 means the default 1).
+    pub inner_factor: f64,
+    /// W or P_K(W).
+    pub gossip: GossipChoice,
+    /// c in c·W (0 means the default 1).
+    pub gossip_scale: f64,
+    /// Y₀.
+    pub dual_init: DualInit,
+}
+
+/// Every parameter of a run, resolved from the rules.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdealResolved {
+    /// ρ.
+    pub rho: f64,
+    /// η.
+    pub eta: f64,
+    /// β.
+    pub beta: f64,
+    /// h.
+    pub inner_step: f64,
+    /// β_in.
+    pub inner_momentum: f64,
+    /// The inner stopping rule.
+    pub inner_stop: InnerStop,
+    /// κ_d of the dual.
+    pub kappa_dual: f64,
+    /// κ_in of each inner problem.
+    pub kappa_inner: f64,
+    /// The gossip operator.
+    pub operator: GossipOperator,
+}
+
+impl IdealParams {
+    /// IDEAL with the default rules and AGD inner solver.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// MIDEAL: IDEAL on P_K(W) with the default K = ⌊√κ_W⌋.
+    pub fn mideal() -> Self {
+        IdealParams {
+            gossip: GossipChoice::Chebyshev(None),
+            ..Self::default()
+        }
+    }
+
+    /// SSDA as IDEAL: ρ = 0 and the exact (local, dual-gradient) inner solve.
+    pub fn ssda() -> Self {
+        IdealParams {
+            rho: Some(0.0),
+            inner: InnerSolver::Exact,
+            ..Self::default()
+        }
+    }
+
+    /// The IDEAL instance that is EXTRA with step `alpha` and W_mix = I − W/s: β = 0, η = ρ, one GD step of size
+    /// α, gossip c·W with αρc = 1/(2s), Y₀ = ρcWX₀ (here ρ = 1).
+    pub fn extra_equivalent(alpha: f64, mixing_scale: f64) -> Self {
+        let rho = 1.0;
+        IdealParams {
+            rho: Some(rho),
+            eta: Some(rho),
+            beta: Some(0.0),
+            inner: InnerSolver::Gd,
+            inner_step: Some(alpha),
+            inner_stop: Some(InnerStop::Fixed(1)),
+            gossip_scale: 1.0 / (2.0 * alpha * rho * mixing_scale),
+            dual_init: DualInit::RhoWX0,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the inner solver.
+    pub fn inner(mut self, inner: InnerSolver) -> Self {
+        self.inner = inner;
+        self
+    }
+
+    /// Sets the inner stopping rule.
+    pub fn inner_stop(mut self, stop: InnerStop) -> Self {
+        self.inner_stop = Some(stop);
+        self
+    }
+
+    /// Sets ρ.
+    pub fn rho(mut self, rho: f64) -> Self {
+        self.rho = Some(rho);
+        self
+    }
+
+    /// Checks the values that do not depend on the problem.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(v) = self.rho {
+            check_nonnegative(SOLVER, "rho", v)?;
+        }
+        if let Some(v) = self.eta {
+            check_positive(SOLVER, "eta", v)?;
+        }
+        if let Some(v) = self.beta {
+            check_momentum(SOLVER, "beta", v)?;
+        }
+        if let Some(v) = self.inner_step {
+            check_positive(SOLVER, "inner_step", v)?;
+        }
+        if let Some(v) = self.inner_momentum {
+            check_momentum(SOLVER, "inner_momentum", v)?;
+        }
+        check_nonnegative(SOLVER, "inner_factor", self.inner_factor)?;
+        check_nonnegative(SOLVER, "gossip_scale", self.gossip_scale)?;
+        match self.inner_stop {
+            Some(InnerStop::Fixed(0)) => Err(invalid(SOLVER, "inner_stop (T)", 0.0, "must be >= 1")),
+            Some(InnerStop::Accuracy {
+                initial,
+                decay,
+                max_iterations,
+            }) => {
+                check_positive(SOLVER, "inner_stop.initial", initial)?;
+                if !(decay > 0.0 && decay <= 1.0) {
+                    return Err(invalid(SOLVER, "inner_stop.decay", decay, "must lie in (0, 1]"));
+                }
+                if max_iterations == 0 {
+                    return Err(invalid(SOLVER, "inner_stop.max_iterations", 0.0, "must be >= 1"));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Resolves every parameter for a problem with constants (μ, L) on a network with spectrum `w`.
+    pub fn resolve(&self, mu: f64, l: f64, w: &Spectrum) -> Result<IdealResolved> {
+        self.validate()?;
+        let mut operator = match self.gossip {
+            GossipChoice::Plain => GossipOperator::plain(),
+            GossipChoice::Chebyshev(k) => GossipOperator::chebyshev(w, k)?,
+        };
+        if self.gossip_scale > 0.0 {
+            operator.scale = self.gossip_scale;
+        }
+        let op = operator.spectrum(w);
+        let (lmax, lmin) = (op.lambda_max, op.lambda_min_pos);
+        let rho = self.rho.unwrap_or(l / lmax);
+        let kappa_dual = op.kappa_w * (l + rho * lmin) / (mu + rho * lmax);
+        let kappa_inner = (l + rho * lmax) / mu;
+        let factor = if self.inner_factor > 0.0 {
+            self.inner_factor
+        } else {
+            1.0
+        };
+        Ok(IdealResolved {
+            rho,
+            eta: self.eta.unwrap_or(rho + mu / lmax),
+            beta: self.beta.unwrap_or_else(|| nesterov_momentum(kappa_dual)),
+            inner_step: self.inner_step.unwrap_or(1.0 / (l + rho * lmax)),
+            inner_momentum: self.inner_momentum.unwrap_or_else(|| nesterov_momentum(kappa_inner)),
+            inner_stop: self
+                .inner_stop
+                .unwrap_or(InnerStop::Fixed((factor * kappa_inner.sqrt()).ceil().max(1.0) as usize)),
+            kappa_dual,
+            kappa_inner,
+            operator,
+        })
+    }
+
+    /// Runs IDEAL on `problem` over `comm` from X₀ (m × d) on the shared loop.
+    pub fn solve(
+        &self,
+        problem: &ConsensusProblem,
+        comm: &dyn Communicator,
+        x0: ArrayView2<f64>,
+        config: &RunConfig,
+        monitor: &dyn Monitor,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let mut state = IdealState::new(problem, comm, x0, self)?;
+        Ok(run(&mut state, monitor, config, observer)?)
+    }
+}
+
+/// The centralized exact solver of the inner problems of a quadratic consensus problem: the Cholesky factor of
+/// blockdiag(Aᵢ) + ρ·(G ⊗ I_d), G the dense gossip operator.
+struct ExactInner {
+    chol: Cholesky<f64, Dyn>,
+    rhs: DVector<f64>,
+    a_c: Array2<f64>,
+}
+
+/// The state of IDEAL; see [`IdealParams`].
+pub struct IdealState<'a> {
+    problem: &'a ConsensusProblem,
+    comm: &'a dyn Communicator,
+    params: IdealResolved,
+    inner: InnerSolver,
+    x: Array2<f64>,
+    x_old: Array2<f64>,
+    y_inner: Array2<f64>,
+    grad: Array2<f64>,
+    wx: Array2<f64>,
+    y_dual: Array2<f64>,
+    z: Array2<f64>,
+    buf: GossipBuffers,
+    exact: Option<ExactInner>,
+    outer: u64,
+}
+
+impl<'a> IdealState<'a> {
+    /// Resolves the parameters and sets up the buffers (and, for the exact inner solver with ρ > 0, factors the
+    /// md × md system once).
+    ///
+    /// Errors: invalid parameters; X₀ not m × d or not finite; a network of another size; the exact inner solver
+    /// on a non-quadratic problem or on a communicator without a dense W.
+    pub fn new(
+        problem: &'a ConsensusProblem,
+        comm: &'a dyn Communicator,
+        x0: ArrayView2<f64>,
+        params: &IdealParams,
+    ) -> Result<Self> {
+        problem.check_network(comm)?;
+        check_start(problem, x0)?;
+        let resolved = params.resolve(problem.strong_convexity(), problem.smoothness(), comm.spectrum())?;
+        let (m, d) = x0.dim();
+        let exact = if params.inner == InnerSolver::Exact {
+            if problem.quadratic_nodes().is_none() {
+                return Err(DecentralError::Unsupported {
+                    solver: SOLVER,
+                    reason: "the exact inner solver needs quadratic node objectives; use Agd or Gd".into(),
+                });
+            }
+            if resolved.rho > 0.0 {
+                Some(exact_inner(problem, comm, &resolved)?)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        let mut state = IdealState {
+            problem,
+            comm,
+            params: resolved,
+            inner: params.inner,
+            x: x0.to_owned(),
+            x_old: Array2::zeros((m, d)),
+            y_inner: Array2::zeros((m, d)),
+            grad: Array2::zeros((m, d)),
+            wx: Array2::zeros((m, d)),
+            y_dual: Array2::zeros((m, d)),
+            z: Array2::zeros((m, d)),
+            buf: GossipBuffers::new(m, d),
+            exact,
+            outer: 0,
+        };
+        if params.dual_init == DualInit::RhoWX0 {
+            // Not counted: part of the setup, like X₀.
+            let mut setup = Work::default();
+            state.apply_operator_to_x(&mut setup);
+            state.y_dual.assign(&state.wx);
+            state.y_dual *= state.params.rho;
+            state.z.assign(&state.y_dual);
+        }
+        Ok(state)
+    }
+
+    /// The resolved parameters.
+    pub fn parameters(&self) -> &IdealResolved {
+        &self.params
+    }
+
+    /// The dual variable Y_k (m × d; it stays in range(W)).
+    pub fn dual(&self) -> ArrayView2<'_, f64> {
+        self.y_dual.view()
+    }
+
+    fn apply_operator_to_x(&mut self, work: &mut Work) {
+        let op = self.params.operator;
+        op.apply(self.comm, self.x.view(), self.wx.view_mut(), work, &mut self.buf);
+    }
+
+    /// grad = ∇F(Y) + Z + ρ·Op(Y) at Y = `self.y_inner`.
+    fn inner_gradient(&mut self, work: &mut Work) {
+        self.problem
+            .gradients(self.comm, self.y_inner.view(), self.grad.view_mut(), work);
+        let rho = self.params.rho;
+        if rho > 0.0 {
+            let op = self.params.operator;
+            op.apply(self.comm, self.y_inner.view(), self.wx.view_mut(), work, &mut self.buf);
+            Zip::from(&mut self.grad)
+                .and(&self.z)
+                .and(&self.wx)
+                .for_each(|g, &z, &w| *g += z + rho * w);
+        } else {
+            self.grad += &self.z;
+        }
+    }
+
+    /// ‖grad‖_F over the network (an all-reduce).
+    fn gradient_norm(&self) -> f64 {
+        let local: f64 = self.grad.iter().map(|v| v * v).sum();
+        self.comm.all_reduce_sum(local).sqrt()
+    }
+
+    /// X ≈ argmin P_k by the inner solver, warm-started at X_k.
+    fn inner_solve(&mut self, work: &mut Work) -> Result<()> {
+        let (max_iter, tol) = match self.params.inner_stop {
+            InnerStop::Fixed(t) => (t, None),
+            InnerStop::Accuracy {
+                initial,
+                decay,
+                max_iterations,
+            } => (max_iterations, Some(initial * decay.powf(self.outer as f64))),
+        };
+        let h = self.params.inner_step;
+        match self.inner {
+            InnerSolver::Exact => {
+                match &mut self.exact {
+                    None => self
+                        .problem
+                        .dual_gradients(self.comm, self.z.view(), self.x.view_mut(), work)?,
+                    Some(ex) => {
+                        let d = self.x.ncols();
+                        for (k, v) in ex.rhs.iter_mut().enumerate() {
+                            *v = ex.a_c[[k / d, k % d]] - self.z[[k / d, k % d]];
+                        }
+                        ex.chol.solve_mut(&mut ex.rhs);
+                        for (k, v) in ex.rhs.iter().enumerate() {
+                            self.x[[k / d, k % d]] = *v;
+                        }
+                        work.full_gradients += 1;
+                    }
+                }
+                Ok(())
+            }
+            InnerSolver::Gd => {
+                for _ in 0..max_iter {
+                    self.y_inner.assign(&self.x);
+                    self.inner_gradient(work);
+                    if tol.is_some_and(|t| self.gradient_norm() <= t) {
+                        break;
+                    }
+                    self.x.scaled_add(-h, &self.grad);
+                }
+                Ok(())
+            }
+            InnerSolver::Agd => {
+                let b = self.params.inner_momentum;
+                self.y_inner.assign(&self.x);
+                for _ in 0..max_iter {
+                    self.inner_gradient(work);
+                    if tol.is_some_and(|t| self.gradient_norm() <= t) {
+                        self.x.assign(&self.y_inner);
+                        break;
+                    }
+                    self.x_old.assign(&self.x);
+                    // x = y − h g; y = x + b (x − x_old)
+                    Zip::from(&mut self.x)
+                        .and(&mut self.y_inner)
+                        .and(&self.grad)
+                        .and(&self.x_old)
+                        .for_each(|x, y, &g, &xo| {
+                            *x = *y - h * g;
+                            *y = *x + b * (*x - xo);
+                        });
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Method for IdealState<'_> {
+    fn iterate(&self) -> ArrayView1<'_, f64> {
+        flat(&self.x)
+    }
+
+    fn step(&mut self, work: &mut Work) -> StepOutcome {
+        if self.inner_solve(work).is_err() {
+            // Only the exact solver on a non-quadratic problem fails, which `new` rules out.
+            return StepOutcome::Stalled;
+        }
+        self.apply_operator_to_x(work);
+        let (eta, beta) = (self.params.eta, self.params.beta);
+        // Y_new = Z + η·Op(X);  Z = Y_new + β(Y_new − Y_old);  Y_old = Y_new.
+        Zip::from(&mut self.y_dual)
+            .and(&mut self.z)
+            .and(&self.wx)
+            .for_each(|y, z, &w| {
+                let y_new = *z + eta * w;
+                *z = y_new + beta * (y_new - *y);
+                *y = y_new;
+            });
+        self.outer += 1;
+        StepOutcome::Continue
+    }
+}
+
+/// Factors blockdiag(Aᵢ) + ρ·(G ⊗ I_d) and precomputes Aᵢcᵢ.
+fn exact_inner(problem: &ConsensusProblem, comm: &dyn Communicator, p: &IdealResolved) -> Result<ExactInner> {
+    let nodes = problem.quadratic_nodes().expect("checked by the caller");
+    let w = comm.dense_gossip().ok_or_else(|| DecentralError::Unsupported {
+        solver: SOLVER,
+        reason: "the exact inner solve with rho > 0 is centralized and needs the dense W (the simulator)".into(),
+    })?;
+    let g = p.operator.dense(&w);
+    let (m, d) = (problem.nodes(), problem.dim());
+    let mut h = DMatrix::<f64>::zeros(m * d, m * d);
+    let mut a_c = Array2::zeros((m, d));
+    for (i, node) in nodes.iter().enumerate() {
+        for r in 0..d {
+            for c in 0..d {
+                h[(i * d + r, i * d + c)] += node.a[[r, c]];
+            }
+            a_c[[i, r]] = node.a.row(r).dot(&node.c);
+        }
+        for j in 0..m {
+            if g[[i, j]] != 0.0 {
+                for r in 0..d {
+                    h[(i * d + r, j * d + r)] += p.rho * g[[i, j]];
+                }
+            }
+        }
+    }
+    let chol = h.cholesky().ok_or_else(|| DecentralError::Numerical {
+        what: "Cholesky of the exact inner system",
+        reason: "blockdiag(A_i) + rho·(W ⊗ I) is not positive definite".into(),
+    })?;
+    Ok(ExactInner {
+        chol,
+        rhs: DVector::zeros(m * d),
+        a_c,
+    })
+}
+
+/// Checks that X₀ is m × d and finite.
+pub(crate) fn check_start(problem: &ConsensusProblem, x0: ArrayView2<f64>) -> Result<()> {
+    if x0.nrows() != problem.nodes() {
+        return Err(DecentralError::DimensionMismatch {
+            what: "X0 rows (one per node)",
+            expected: problem.nodes(),
+            got: x0.nrows(),
+        });
+    }
+    if x0.ncols() != problem.dim() {
+        return Err(DecentralError::DimensionMismatch {
+            what: "X0 columns (the dimension d)",
+            expected: problem.dim(),
+            got: x0.ncols(),
+        });
+    }
+    if let Some(v) = x0.iter().find(|v| !v.is_finite()) {
+        return Err(invalid(SOLVER, "X0 entry", *v, "must be finite"));
+    }
+    Ok(())
+}
