@@ -37,10 +37,13 @@ impl Work {
         self.oracle_calls += other.oracle_calls;
     }
 
-    /// Passes over the data (epochs) for a finite sum of `n` components:
-    /// full gradients + component gradients / n.
+    /// Passes over the data for a finite sum of `n` components: every full gradient or full operator evaluation
+    /// is one pass, every n component gradients or component operator evaluations are one more.
+    /// (An extragradient epoch, 2n component evaluations, is two passes; see [`Work::operator_epochs`].)
     pub fn passes(&self, n: usize) -> f64 {
-        self.full_gradients as f64 + self.component_gradients as f64 / n.max(1) as f64
+        let full = self.full_gradients + self.full_operator_evaluations;
+        let components = self.component_gradients + self.operator_evaluations;
+        full as f64 + components as f64 / n.max(1) as f64
     }
 
     /// Operator epochs for a finite-sum operator of `n` components: (component evaluations + n · full
@@ -97,5 +100,8 @@ mod tests {
         assert_eq!(a.component_gradients, 40);
         assert_eq!(a.prox_calls, 2);
         assert_eq!(a.passes(20), 3.0);
+        let ops = Work { operator_evaluations: 40, full_operator_evaluations: 1, ..Work::default() };
+        assert_eq!(ops.passes(20), 3.0);
+        assert_eq!(ops.operator_epochs(20), 1.5);
     }
 }
