@@ -29,7 +29,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::error::{Result, check_start, invalid};
-use crate::lazy::catch_up;
+use crate::lazy::PowerTable;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
 use crate::svrg::dense_step;
 
@@ -99,6 +99,7 @@ pub struct Saga<'a> {
     beta: Array1<f64>,
     filled: bool,
     eta: f64,
+    powers: PowerTable,
     rng: StdRng,
 }
 
@@ -113,7 +114,10 @@ impl<'a> Saga<'a> {
             return Err(invalid(SOLVER, "step", eta, "L + σ must be > 0"));
         }
         let (n, d) = (sub.n(), sub.dim());
+        // The catch-up table (sparse data only): a = 1 − ησ is fixed for the subproblem; k ≤ n within an epoch.
+        let k_max = if sub.model().design().is_sparse() { n } else { 0 };
         Ok(Saga {
+            powers: PowerTable::new(1.0 - eta * sub.sigma(), k_max),
             w: x0.to_owned(),
             last: vec![0; d],
             table: Array1::zeros(n),
@@ -200,7 +204,7 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
                         let j = j as usize;
                         let k = t - self.last[j];
                         if k > 0 {
-                            self.w[j] = catch_up(self.w[j], k as u64, a, self.beta[j], tau);
+                            self.w[j] = self.powers.catch_up(self.w[j], k as u64, self.beta[j], tau);
                         }
                         m += v * self.w[j];
                     }
@@ -223,7 +227,7 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
             for j in 0..self.w.len() {
                 let k = t - self.last[j];
                 if k > 0 {
-                    self.w[j] = catch_up(self.w[j], k as u64, a, self.beta[j], tau);
+                    self.w[j] = self.powers.catch_up(self.w[j], k as u64, self.beta[j], tau);
                 }
                 self.last[j] = 0;
             }

@@ -26,13 +26,14 @@
 //! reduction*, NeurIPS; L. Xiao and T. Zhang (2014), *A proximal stochastic gradient method with progressive
 //! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling).
 
-use gradus_oracle::{Design, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rayon::prelude::*;
 
 use crate::error::{Result, check_start, invalid};
-use crate::lazy::catch_up;
+use crate::lazy::PowerTable;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
 use crate::sampling::{Sampler, Sampling};
 
@@ -121,6 +122,8 @@ pub struct Svrg<'a> {
     has_snapshot: bool,
     loopless: bool,
     eta: f64,
+    powers: PowerTable,
+    plan: Vec<(bool, u32, f64)>,
     sampler: Sampler,
     rng: StdRng,
 }
@@ -148,8 +151,13 @@ impl<'a> Svrg<'a> {
         }
         let li: Vec<f64> = (0..sub.n()).map(|i| sub.data_smoothness(i)).collect();
         let (n, d) = (sub.n(), sub.dim());
+        // The catch-up table (sparse data only): a = 1 − ησ is fixed for the subproblem; k ≤ n within an epoch.
+        let k_max = if sub.model().design().is_sparse() { n } else { 0 };
+        let powers = PowerTable::new(1.0 - eta * sub.sigma(), k_max);
         Ok(Svrg {
             w: x0.to_owned(),
+            powers,
+            plan: Vec::with_capacity(n),
             last: vec![0; d],
             snap_deriv: Array1::zeros(n),
             snap_grad: Array1::zeros(d),
@@ -179,12 +187,13 @@ impl<'a> Svrg<'a> {
 
     /// Takes the snapshot at the current w (one full gradient of the data term).
     fn snapshot(&mut self, work: &mut Work) {
-        let model = self.sub.model();
-        model.margins(self.w.view(), self.margins.view_mut());
-        model.loss_derivatives(self.margins.view(), self.snap_deriv.view_mut());
-        model
-            .design()
-            .matvec_t(self.snap_deriv.view(), self.snap_grad.view_mut());
+        fused_snapshot(
+            self.sub.model(),
+            self.w.as_slice().expect("contiguous"),
+            self.margins.as_slice_mut().expect("contiguous"),
+            self.snap_deriv.as_slice_mut().expect("contiguous"),
+            self.snap_grad.as_slice_mut().expect("contiguous"),
+        );
         self.snap_grad /= self.sub.n() as f64;
         self.refresh_beta();
         self.has_snapshot = true;
@@ -196,15 +205,92 @@ impl<'a> Svrg<'a> {
         if !self.sub.model().design().is_sparse() {
             return; // dense steps update every coordinate
         }
-        let (a, tau) = (1.0 - self.eta * self.sub.sigma(), self.eta * self.sub.l1());
+        let tau = self.eta * self.sub.l1();
         for j in 0..self.w.len() {
             let k = t - self.last[j];
             if k > 0 {
-                self.w[j] = catch_up(self.w[j], k as u64, a, self.beta[j], tau);
+                self.w[j] = self.powers.catch_up(self.w[j], k as u64, self.beta[j], tau);
             }
             self.last[j] = t;
         }
     }
+}
+
+/// The snapshot in one pass over the data: for each row, mᵢ = aᵢᵀw, dᵢ = φ′(mᵢ; yᵢ) and grad += dᵢ aᵢ while the row
+/// is in cache (the separate `margins`, `loss_derivatives` and `matvec_t` read the matrix twice). Parallel over
+/// `Design::chunks`, partial sums added in chunk order, with the kernels' own arithmetic (`row_dot`, `row_axpy`): the
+/// same bits as the three calls, on any number of threads.
+fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &mut [f64], grad: &mut [f64]) {
+    let design = model.design();
+    let (loss, y) = (model.loss(), model.labels());
+    let y = y.as_slice().expect("owned labels");
+    let fill = |start: usize, m: &mut [f64], g: &mut [f64], part: &mut [f64]| {
+        for (k, (mk, gk)) in m.iter_mut().zip(g.iter_mut()).enumerate() {
+            let i = start + k;
+            *mk = design.row_dot(i, w);
+            *gk = loss.derivative(*mk, y[i]);
+            design.row_axpy(i, *gk, part);
+        }
+    };
+    grad.fill(0.0);
+    let chunks = design.chunks();
+    if chunks.len() == 1 {
+        fill(0, margins, derivs, grad);
+        return;
+    }
+    let mut pieces = Vec::with_capacity(chunks.len());
+    let (mut m_rest, mut g_rest) = (margins, derivs);
+    for &(a, b) in &chunks {
+        let (m, m_tail) = m_rest.split_at_mut(b - a);
+        let (g, g_tail) = g_rest.split_at_mut(b - a);
+        pieces.push((a, m, g));
+        m_rest = m_tail;
+        g_rest = g_tail;
+    }
+    let d = grad.len();
+    let partials: Vec<Vec<f64>> = pieces
+        .into_par_iter()
+        .map(|(a, m, g)| {
+            let mut part = vec![0.0; d];
+            fill(a, m, g, &mut part);
+            part
+        })
+        .collect();
+    for part in &partials {
+        for (o, p) in grad.iter_mut().zip(part) {
+            *o += p;
+        }
+    }
+}
+
+/// How many steps ahead [`touch_row`] loads a row.
+const LOOKAHEAD: usize = 8;
+const TOUCH_STRIDE: usize = 8;
+
+/// Loads one entry per 64-byte cache line of row i (and its label and stored derivative), so that the row is in
+/// cache when its step comes; a safe stand-in for a prefetch instruction. Changes nothing.
+#[inline]
+pub(crate) fn touch_row(design: &Design, i: usize, y: ArrayView1<f64>, snap_deriv: &Array1<f64>) {
+    let mut s = y[i] + snap_deriv[i];
+    match design {
+        Design::Dense(x) => {
+            let row = x.row(i);
+            let row = row.as_slice().expect("row-major dense design");
+            for k in (0..row.len()).step_by(TOUCH_STRIDE) {
+                s += row[k];
+            }
+        }
+        Design::Sparse(csr) => {
+            let (idx, val) = csr.row(i);
+            for k in (0..idx.len()).step_by(16) {
+                s += idx[k] as f64;
+            }
+            for k in (0..val.len()).step_by(8) {
+                s += val[k];
+            }
+        }
+    }
+    std::hint::black_box(s);
 }
 
 /// One proximal stochastic step on a dense row: wⱼ ← S_τ(a wⱼ + βⱼ + c aᵢⱼ) for every j.
@@ -252,12 +338,26 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
         let eta = self.eta;
         let (a, tau) = (1.0 - eta * self.sub.sigma(), eta * self.sub.l1());
         let refresh_p = 1.0 / n as f64;
+        // The epoch's draws, in the order the loop used to make them (so the same seed gives the same bits): they
+        // are known in advance, so the row of step t + LOOKAHEAD is touched at step t and its cache misses overlap
+        // the work of the steps in between (a random row is otherwise a chain of misses: 8–10× a sequential pass).
+        let mut plan = std::mem::take(&mut self.plan);
+        plan.clear();
+        for t in 0..n {
+            let refresh = self.loopless && t > 0 && self.rng.random::<f64>() < refresh_p;
+            let (i, weight) = self.sampler.draw(&mut self.rng);
+            plan.push((refresh, i as u32, weight));
+        }
         for t in 0..n as u32 {
-            if self.loopless && t > 0 && self.rng.random::<f64>() < refresh_p {
+            let (refresh, i, weight) = plan[t as usize];
+            let i = i as usize;
+            if refresh {
                 self.catch_up_all(t);
                 self.snapshot(work);
             }
-            let (i, weight) = self.sampler.draw(&mut self.rng);
+            if let Some(&(_, ahead, _)) = plan.get(t as usize + LOOKAHEAD) {
+                touch_row(model.design(), ahead as usize, y, &self.snap_deriv);
+            }
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
@@ -274,7 +374,7 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
                         let j = j as usize;
                         let k = t - self.last[j];
                         if k > 0 {
-                            self.w[j] = catch_up(self.w[j], k as u64, a, self.beta[j], tau);
+                            self.w[j] = self.powers.catch_up(self.w[j], k as u64, self.beta[j], tau);
                         }
                         m += v * self.w[j];
                     }
@@ -288,6 +388,7 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
                 }
             }
         }
+        self.plan = plan;
         if model.design().is_sparse() {
             self.catch_up_all(n as u32);
             self.last.iter_mut().for_each(|l| *l = 0);
