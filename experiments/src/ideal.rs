@@ -9,14 +9,20 @@
 //! - The EXTRA special case: IDEAL with β = 0, η = ρ, one gradient step and gossip (I − W_mix)/(2αρ) against
 //!   EXTRA over 50 iterations.
 //!
-//! EXP-I1 (Fashion-MNIST logistic regression) is not implemented yet.
+//! - **EXP-I1** (the authors' setup, spec §1.5): L2-logistic regression on binary Fashion-MNIST (classes 0–4 → −1,
+//!   5–9 → +1, pixels in [0, 1]), the first n training images split into 10 equal contiguous blocks, one per node
+//!   (full: n = 10 000; quick: n = 1000), λ = 0.1 (κ ≈ 300); ring, barbell and complete graphs with the authors'
+//!   Sinkhorn–Knopp gossip (regularization 3.1, 1e-9 on the complete graph); IDEAL+AGD, MIDEAL+AGD, EXTRA, NIDS
+//!   (and DIGing on the complete graph) until (1/m)Σ‖xᵢ − x*‖² ≤ 1e-10 relative to X₀ = 0. F* from Newton's
+//!   method certified by ‖∇f‖ ≤ 1e-12. Skipped (with a note) when Fashion-MNIST is not installed.
 
+use gradus_data::fashion_mnist::{FashionMnist, Split};
 use gradus_decentral::extra::ExtraState;
 use gradus_decentral::{
     ApmcParams, ConsensusMonitor, ConsensusProblem, DigingParams, ExtraParams, GossipKind, GossipMatrix, Graph,
     IdealParams, IdealState, MsdaParams, NidsParams, Simulator, SsdaParams,
 };
-use gradus_oracle::{Method, Report, RunConfig, Silent, Stop, Work};
+use gradus_oracle::{Method, Monitor, Report, RunConfig, Silent, Stop, Work};
 use ndarray::Array2;
 use rayon::prelude::*;
 
@@ -37,6 +43,8 @@ fn de(e: gradus_decentral::DecentralError) -> ExpError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Algo {
     Ideal,
+    /// IDEAL+AGD with the spec's fixed T = ⌈√κ_in⌉ (the default is the certified-contraction rule).
+    IdealFixed,
     Mideal,
     Extra,
     Nids,
@@ -50,6 +58,7 @@ impl Algo {
     fn name(self) -> &'static str {
         match self {
             Algo::Ideal => "IDEAL+AGD",
+            Algo::IdealFixed => "IDEAL+AGD (T = ⌈√κ_in⌉)",
             Algo::Mideal => "MIDEAL+AGD",
             Algo::Extra => "EXTRA",
             Algo::Nids => "NIDS",
@@ -63,14 +72,15 @@ impl Algo {
     /// Outer iterations are few for the accelerated dual methods and many for the primal ones.
     fn record_every(self) -> u64 {
         match self {
-            Algo::Ideal | Algo::Mideal | Algo::Ssda | Algo::Msda | Algo::Apmc => 1,
+            Algo::Ideal | Algo::IdealFixed | Algo::Mideal | Algo::Ssda | Algo::Msda | Algo::Apmc => 1,
             _ => 10,
         }
     }
 }
 
-const ALL: [Algo; 8] = [
+const ALL: [Algo; 9] = [
     Algo::Ideal,
+    Algo::IdealFixed,
     Algo::Mideal,
     Algo::Extra,
     Algo::Nids,
@@ -80,21 +90,49 @@ const ALL: [Algo; 8] = [
     Algo::Apmc,
 ];
 
+/// A run whose relative distance exceeds this has diverged (no convergent run here comes near it).
+const DIVERGED: f64 = 1e8;
+
+/// [`ConsensusMonitor`] that reports NaN once rel_dist > [`DIVERGED`], which the shared loop treats as divergence:
+/// a diverging run (IDEAL+AGD with the fixed-T rule on some graphs) stops there instead of using its whole budget.
+struct Guarded<'a>(ConsensusMonitor<'a>);
+
+impl Monitor for Guarded<'_> {
+    fn names(&self) -> Vec<String> {
+        self.0.names()
+    }
+
+    fn evaluate(
+        &self,
+        x: ndarray::ArrayView1<f64>,
+        known: Option<(f64, ndarray::ArrayView1<f64>)>,
+        out: &mut Vec<f64>,
+    ) {
+        self.0.evaluate(x, known, out);
+        if out.last().is_none_or(|v| v.is_nan() || *v > DIVERGED) {
+            out.iter_mut().for_each(|v| *v = f64::NAN);
+        }
+    }
+}
+
 /// Runs one solver from X₀ = 0 until the target or the budget of communication rounds (approximately: the
 /// iteration cap is derived from the rounds per iteration).
 fn run_algo(algo: Algo, p: &ConsensusProblem, sim: &Simulator, max_rounds: u64) -> Result<Report, ExpError> {
     let x0 = Array2::zeros((p.nodes(), p.dim()));
-    let mon = ConsensusMonitor::new(p, x0.view());
+    let mon = Guarded(ConsensusMonitor::new(p, x0.view()));
     let cfg = |iters: u64| {
         RunConfig::new(Stop::iterations(iters.max(1)).with_target("rel_dist", TOL), 1).record_every(algo.record_every())
     };
     let x0 = x0.view();
     let r = match algo {
-        Algo::Ideal | Algo::Mideal => {
-            let params = if algo == Algo::Ideal {
-                IdealParams::new()
-            } else {
-                IdealParams::mideal()
+        Algo::Ideal | Algo::IdealFixed | Algo::Mideal => {
+            let params = match algo {
+                Algo::Ideal => IdealParams::new(),
+                Algo::IdealFixed => IdealParams {
+                    inner_factor: 1.0,
+                    ..IdealParams::new()
+                },
+                _ => IdealParams::mideal(),
             };
             let per = rounds_per_ideal_iteration(&params, p, sim)?;
             params.solve(p, sim, x0, &cfg(max_rounds / per), &mon, &mut Silent)
@@ -132,9 +170,11 @@ fn rounds_per_ideal_iteration(params: &IdealParams, p: &ConsensusProblem, sim: &
     let r = params
         .resolve(p.strong_convexity(), p.smoothness(), sim.gossip_matrix().spectrum())
         .map_err(de)?;
+    // The contraction rule usually stops near √κ_in, far below its worst-case cap: budget with √κ_in (the round
+    // budget is approximate either way).
     let t = match r.inner_stop {
-        gradus_decentral::InnerStop::Fixed(t) => t,
-        gradus_decentral::InnerStop::Accuracy { max_iterations, .. } => max_iterations,
+        gradus_decentral::InnerStop::Contraction { .. } => r.kappa_inner.sqrt().ceil() as usize,
+        _ => r.max_inner_iterations(),
     };
     Ok(((t + 1) * r.operator.rounds()) as u64)
 }
@@ -179,7 +219,7 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
     extra_special_case(ctx, &mut claims, &mut notes)?;
     exp_i2(ctx, &mut claims, &mut figures, &mut notes)?;
     exp_i3(ctx, &mut claims, &mut figures, &mut notes)?;
-    notes.push("EXP-I1 (Fashion-MNIST L2-logistic over 10 nodes) is not implemented yet.".into());
+    exp_i1(ctx, &mut claims, &mut figures, &mut notes)?;
     Ok(Outcome::Done { claims, figures, notes })
 }
 
@@ -300,10 +340,11 @@ fn exp_i3(
     let kappas = [1e2, 1e3, 1e4];
     let sizes: &[usize] = if ctx.quick { &[16] } else { &[16, 64] };
     let algos: Vec<Algo> = if ctx.quick {
-        vec![Algo::Ideal, Algo::Mideal, Algo::Extra]
+        vec![Algo::Ideal, Algo::IdealFixed, Algo::Mideal, Algo::Extra]
     } else {
         vec![
             Algo::Ideal,
+            Algo::IdealFixed,
             Algo::Mideal,
             Algo::Extra,
             Algo::Nids,
@@ -362,6 +403,7 @@ fn exp_i3(
     let m_fig = *sizes.last().expect("a size");
     let mut summary = LongTable::new(&["m", "kappa", "kappa_w", "rounds_to_1e-10", "gradients_to_1e-10"]);
     let mut ideal_pts = Vec::new();
+    let mut fixed_failures = 0usize;
     let mut mideal_grad = Vec::new();
     let mut mideal_opt = Vec::new();
     let mut mideal_by_kappa: Vec<Vec<f64>> = vec![Vec::new(); kappas.len()];
@@ -386,6 +428,7 @@ fn exp_i3(
             summary.push(a.name(), c, vec![m as f64, cfg.kappa, kappa_w, rounds, grads]);
             match a {
                 Algo::Ideal => ideal_pts.push((cfg.kappa * kappa_w, rounds)),
+                Algo::IdealFixed => fixed_failures += usize::from(t.is_none()),
                 Algo::Mideal => {
                     mideal_grad.push((cfg.kappa, grads));
                     let k = kappas
@@ -450,10 +493,25 @@ fn exp_i3(
     claims.push(Claim::at_most(
         "ideal.ideal_agd_converges_everywhere",
         &format!(
-            "number of EXP-I3 configurations (of {}) where IDEAL+AGD with the spec's fixed T = ⌈√κ_in⌉ does not reach              1e-10 is 0 (not gated: the spec's rule is empirical; AGD with T ≈ √κ_in is not a contraction in the              worst case)",
+            "number of EXP-I3 configurations (of {}) where IDEAL+AGD with the default inner rule (stop at \
+             ‖∇P_k‖ ≤ (δ/κ_in)·‖∇P_k(X_k)‖, δ = 1/2: a certified contraction of the inner error by δ at every outer \
+             step) does not reach 1e-10 is 0 (not gated: the outer loop's tolerance to a δ-contracting inner solve \
+             is measured, not proved)",
             ideal_pts.len()
         ),
         failed as f64,
+        0.0,
+        false,
+    ));
+    claims.push(Claim::at_most(
+        "ideal.fixed_t_converges_everywhere",
+        &format!(
+            "number of EXP-I3 configurations (of {}) where IDEAL+AGD with the spec's fixed T = ⌈√κ_in⌉ does not \
+             reach 1e-10 is 0 (not gated: the spec's rule is empirical; AGD with T ≈ √κ_in is not a contraction in \
+             the worst case)",
+            ideal_pts.len()
+        ),
+        fixed_failures as f64,
         0.0,
         false,
     ));
@@ -508,6 +566,239 @@ fn exp_i3(
         worst,
         3.0,
         true,
+    ));
+    Ok(())
+}
+
+/// EXP-I1's L2 weight: κ = L/μ ≈ 300 on Fashion-MNIST pixels in [0, 1] (L ≈ 29.6 from λ_max(AᵀA/n)/4).
+const I1_L2: f64 = 0.1;
+
+/// EXP-I1: decentralized L2-logistic regression on binary Fashion-MNIST over 10 nodes (see the module docs).
+///
+/// When the data set is not installed the section is skipped with a note naming the install command, so that the
+/// quadratic sections (which need no data) still run and are checked.
+fn exp_i1(
+    ctx: &Ctx,
+    claims: &mut Vec<Claim>,
+    figures: &mut Vec<String>,
+    notes: &mut Vec<String>,
+) -> Result<(), ExpError> {
+    let m = 10;
+    let n = if ctx.quick { 1_000 } else { 10_000 };
+    let (x, y) = match FashionMnist::load_binary(Split::Train, n) {
+        Ok(d) => d,
+        Err(e) => {
+            notes.push(format!(
+                "EXP-I1 SKIPPED: Fashion-MNIST not found ({e}); install it with `{}`",
+                FashionMnist::INSTALL_HINT
+            ));
+            return Ok(());
+        }
+    };
+    let t0 = std::time::Instant::now();
+    let p = ConsensusProblem::logistic_split(x, y, m, I1_L2, 1e-12).map_err(de)?;
+    notes.push(format!(
+        "EXP-I1: {} — the first {n} Fashion-MNIST training images ({}), classes 0–4 → −1 and 5–9 → +1, pixels in \
+         [0, 1], no intercept, node i holds rows i·n/m..(i+1)·n/m; L = {:.3} (max over nodes of λ_max(AᵢᵀAᵢ/nᵢ)/4 + \
+         λ), μ = λ = {I1_L2}, κ = {:.1}; F* = {:.12} by Newton's method certified with ‖∇f‖ ≤ 1e-12 ({:.1} s)",
+        p.name(),
+        if ctx.quick {
+            "quick subset"
+        } else {
+            "a subset: ~300 s of CPU for the section"
+        },
+        p.smoothness(),
+        p.condition_number(),
+        p.optimum(),
+        t0.elapsed().as_secs_f64()
+    ));
+    let graphs: Vec<(&'static str, Graph, GossipKind)> = vec![
+        ("ring", Graph::ring(m).map_err(de)?, GossipKind::sinkhorn_knopp()),
+        ("barbell", Graph::barbell(m).map_err(de)?, GossipKind::sinkhorn_knopp()),
+        (
+            "complete",
+            Graph::complete(m).map_err(de)?,
+            GossipKind::SinkhornKnopp { regularization: 1e-9 },
+        ),
+    ];
+    let nets: Vec<Simulator> = graphs
+        .iter()
+        .map(|(_, g, kind)| GossipMatrix::from_graph(g, *kind).map(Simulator::new))
+        .collect::<Result<_, _>>()
+        .map_err(de)?;
+    // DIGing's step (1 − λ₂)/(2L) is tiny on the ring and the barbell with the regularized gossip (λ₂ ≈ 0.97 and
+    // 0.99): it is run only on the complete graph, where λ₂ ≈ 0, and only in full mode.
+    let mut jobs: Vec<(usize, Algo)> = Vec::new();
+    for (g, (name, _, _)) in graphs.iter().enumerate() {
+        for a in [Algo::Ideal, Algo::IdealFixed, Algo::Mideal, Algo::Extra, Algo::Nids] {
+            jobs.push((g, a));
+        }
+        if *name == "complete" && !ctx.quick {
+            jobs.push((g, Algo::Diging));
+        }
+    }
+    let max_rounds: u64 = if ctx.quick { 10_000 } else { 20_000 };
+    let bar = progress(jobs.len() as u64, "EXP-I1");
+    let reports: Vec<Report> = jobs
+        .par_iter()
+        .map(|&(g, a)| {
+            let r = run_algo(a, &p, &nets[g], max_rounds);
+            bar.inc(1);
+            r
+        })
+        .collect::<Result<_, _>>()?;
+    bar.finish_and_clear();
+
+    let mut summary = LongTable::new(&["kappa_w", "rounds_to_1e-10", "gradients_to_1e-10"]);
+    // trial = graph index: 0 ring, 1 barbell, 2 complete.
+    let mut at = std::collections::HashMap::new();
+    for (g, (name, _, _)) in graphs.iter().enumerate() {
+        let s = nets[g].gossip_matrix().spectrum();
+        let title = format!(
+            "EXP-I1: Fashion-MNIST logistic, n = {n}, {name} m = {m}, κ = {:.0}, κ_W = {:.1}",
+            p.condition_number(),
+            s.kappa_w
+        );
+        let mut figs = [
+            Figure::log_y(&title, "communication rounds", "F(x̄) − F*"),
+            Figure::log_y(&title, "gradient computations (every node once)", "F(x̄) − F*"),
+            Figure::log_y(&title, "communication rounds", "(1/m)Σ‖xᵢ − x*‖²"),
+            Figure::log_y(&title, "gradient computations (every node once)", "(1/m)Σ‖xᵢ − x*‖²"),
+        ];
+        let mut table = LongTable::new(&[
+            "communication_rounds",
+            "gradient_computations",
+            "subopt",
+            "consensus_dist",
+        ]);
+        for ((jg, a), r) in jobs.iter().zip(&reports) {
+            if *jg != g {
+                continue;
+            }
+            let ks = r.trace.metric_index("subopt").expect("monitored");
+            let kd = r.trace.metric_index("consensus_dist").expect("monitored");
+            let mut series: [Vec<(f64, f64)>; 4] = Default::default();
+            for row in &r.trace.rows {
+                let (c, gr) = (row.work.communication_rounds as f64, row.work.full_gradients as f64);
+                let (sub, dist) = (row.values[ks], row.values[kd]);
+                table.push(a.name(), 0, vec![c, gr, sub, dist]);
+                // Log axes: keep positive, finite values (F(x̄) − F* reaches rounding level near the optimum).
+                if sub > 0.0 && sub <= 1e6 {
+                    series[0].push((c, sub));
+                    series[1].push((gr, sub));
+                }
+                if dist > 0.0 && dist <= 1e6 {
+                    series[2].push((c, dist));
+                    series[3].push((gr, dist));
+                }
+            }
+            for (f, pts) in figs.iter_mut().zip(&series) {
+                f.curves.push(Curve::new(a.name(), &thin(pts, 1500)));
+            }
+            let t = to_target(r);
+            let (rounds, grads) = t.unwrap_or((f64::NAN, f64::NAN));
+            summary.push(a.name(), g, vec![s.kappa_w, rounds, grads]);
+            at.insert((*name, a.name()), (rounds, grads));
+            notes.push(match t {
+                Some((c, gr)) => format!(
+                    "EXP-I1 {name} (κ_W = {:.2}, λ₂ = {:.4}) {}: {c:.0} rounds, {gr:.0} gradient computations to 1e-10 \
+                     (F(x̄) − F* = {:.2e} at the end)",
+                    s.kappa_w,
+                    s.lambda2,
+                    a.name(),
+                    r.trace.last_value("subopt").unwrap_or(f64::NAN)
+                ),
+                None => format!(
+                    "EXP-I1 {name} {}: did not reach 1e-10 within {} rounds (rel_dist {:.2e})",
+                    a.name(),
+                    r.work.communication_rounds,
+                    r.trace.last_value("rel_dist").unwrap_or(f64::NAN)
+                ),
+            });
+        }
+        let stems = [
+            "subopt_by_communication",
+            "subopt_by_gradients",
+            "dist_by_communication",
+            "dist_by_gradients",
+        ];
+        for (k, (f, stem)) in figs.iter().zip(stems).enumerate() {
+            let stem = format!("exp_i1_{name}_{stem}");
+            if k == 0 {
+                figures.push(save(&ctx.dir, &stem, f, &table)?);
+            } else {
+                let svg = format!("{stem}.svg");
+                f.write_svg(&ctx.dir.join(&svg))?;
+                figures.push(svg);
+            }
+        }
+    }
+    summary.write_csv(&ctx.dir.join("exp_i1_to_target.csv"))?;
+
+    let get = |g: &str, a: Algo| at.get(&(g, a.name())).copied().unwrap_or((f64::NAN, f64::NAN));
+    let (extra_ring, mideal_ring, ideal_ring) = (
+        get("ring", Algo::Extra),
+        get("ring", Algo::Mideal),
+        get("ring", Algo::Ideal),
+    );
+    claims.push(Claim::at_least(
+        "ideal.I1.mideal_beats_extra_rounds",
+        &format!(
+            "EXP-I1 (Fashion-MNIST logistic, ring m = 10, Sinkhorn–Knopp gossip, κ ≈ {:.0}): EXTRA's communication \
+             rounds to 1e-10 ({:.0}) / MIDEAL+AGD's ({:.0}) is >= 1 (not gated: the spec's expectation \"IDEAL/MIDEAL \
+             fastest\" is the abstract's, with no recovered number; theory compares O(κ + κ_W) with \
+             Õ(√(κκ_W)) only up to constants)",
+            p.condition_number(),
+            extra_ring.0,
+            mideal_ring.0
+        ),
+        extra_ring.0 / mideal_ring.0,
+        1.0,
+        false,
+    ));
+    claims.push(Claim::at_least(
+        "ideal.I1.ideal_beats_extra_rounds",
+        &format!(
+            "EXP-I1 (ring): EXTRA's communication rounds to 1e-10 ({:.0}) / IDEAL+AGD's ({:.0}) is >= 1 (not gated, \
+             as above)",
+            extra_ring.0, ideal_ring.0
+        ),
+        extra_ring.0 / ideal_ring.0,
+        1.0,
+        false,
+    ));
+    // MIDEAL's gradient count should not depend on the graph, and should beat the primal methods' (one gradient
+    // per round, O(κ + κ_W) rounds): the worst ratio over graphs of min(EXTRA, NIDS) gradients / MIDEAL gradients.
+    let grad_ratio = graphs
+        .iter()
+        .map(|(g, _, _)| get(g, Algo::Extra).1.min(get(g, Algo::Nids).1) / get(g, Algo::Mideal).1)
+        .fold(f64::INFINITY, f64::min);
+    claims.push(Claim::at_least(
+        "ideal.I1.mideal_fewer_gradients",
+        "EXP-I1: min over ring, barbell, complete of (min(EXTRA, NIDS) gradient computations to 1e-10) / MIDEAL+AGD's \
+         is >= 1 (not gated: theory Õ(√κ) against O(κ) gradients, up to constants)",
+        grad_ratio,
+        1.0,
+        false,
+    ));
+    // The spec's fixed-T variant is reported in the notes (it diverges on the barbell), not counted here.
+    let counted = jobs.iter().filter(|(_, a)| *a != Algo::IdealFixed).count();
+    let failures = jobs
+        .iter()
+        .zip(&reports)
+        .filter(|((_, a), r)| *a != Algo::IdealFixed && to_target(r).is_none())
+        .count();
+    claims.push(Claim::at_most(
+        "ideal.I1.all_converge",
+        &format!(
+            "EXP-I1: number of runs (of {}) that do not reach (1/m)Σ‖xᵢ − x*‖² ≤ 1e-10·(1/m)Σ‖xᵢ⁰ − x*‖² within {max_rounds} \
+             rounds is 0 (not gated; IDEAL+AGD with the spec's fixed T = ⌈√κ_in⌉ is excluded and reported in the \
+             notes)",
+            counted
+        ),
+        failures as f64,
+        0.0,
+        false,
     ));
     Ok(())
 }

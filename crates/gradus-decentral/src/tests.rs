@@ -22,6 +22,11 @@ fn solve(name: &str, p: &ConsensusProblem, sim: &Simulator, iterations: u64, tol
     let x0 = x0.view();
     let r = match name {
         "ideal-agd" => IdealParams::new().solve(p, sim, x0, &cfg, &mon, &mut Silent),
+        "ideal-agd-fixed" => IdealParams {
+            inner_factor: 1.0,
+            ..IdealParams::new()
+        }
+        .solve(p, sim, x0, &cfg, &mon, &mut Silent),
         "ideal-gd" => IdealParams::new()
             .inner(InnerSolver::Gd)
             .solve(p, sim, x0, &cfg, &mon, &mut Silent),
@@ -213,4 +218,35 @@ fn spec_ring_regression_numbers() {
     assert!((1000.0..3000.0).contains(&ideal), "{ideal}");
     assert!(extra / ideal >= 5.0, "{extra} / {ideal}");
     assert!(ssda < ideal);
+}
+
+#[test]
+fn the_contraction_rule_converges_where_the_fixed_rule_diverges() {
+    // 10-node ring, κ = 1e2: the spec's T = ⌈√κ_in⌉ diverges (docs/decentral.md), the default δ = 1/2 rule does not.
+    let p = ConsensusProblem::spec_quadratics(10, 5, 1e2, 0).unwrap();
+    let sim = network(Graph::ring(10).unwrap(), GossipKind::Laplacian);
+    let fixed = solve("ideal-agd-fixed", &p, &sim, 2000, 1e-10);
+    assert_ne!(fixed.status, Status::Converged);
+    let robust = solve("ideal-agd", &p, &sim, 2000, 1e-10);
+    assert_eq!(robust.status, Status::Converged, "{:?}", robust.trace.rows.last());
+    let r = IdealParams::new()
+        .resolve(p.strong_convexity(), p.smoothness(), sim.gossip_matrix().spectrum())
+        .unwrap();
+    assert_eq!(r.inner_stop, InnerStop::ROBUST);
+    // ⌈√κ_in·ln((κ_in + 1)/δ²)⌉ with κ_in = 2κ = 200.
+    assert!((r.kappa_inner - 200.0).abs() < 1e-9);
+    let k = r.kappa_inner;
+    assert_eq!(
+        r.max_inner_iterations(),
+        (k.sqrt() * ((k + 1.0) / 0.25).ln()).ceil() as usize
+    );
+    for bad in [0.0, 1.0, -0.5, f64::NAN] {
+        assert!(
+            IdealParams::new()
+                .inner_stop(InnerStop::Contraction { delta: bad })
+                .validate()
+                .is_err(),
+            "{bad}"
+        );
+    }
 }
