@@ -100,7 +100,11 @@ mod tests {
         assert_eq!(a.component_gradients, 40);
         assert_eq!(a.prox_calls, 2);
         assert_eq!(a.passes(20), 3.0);
-        let ops = Work { operator_evaluations: 40, full_operator_evaluations: 1, ..Work::default() };
+        let ops = Work {
+            operator_evaluations: 40,
+            full_operator_evaluations: 1,
+            ..Work::default()
+        };
         assert_eq!(ops.passes(20), 3.0);
         assert_eq!(ops.operator_epochs(20), 1.5);
     }
