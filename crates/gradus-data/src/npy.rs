@@ -147,6 +147,11 @@ pub fn parse_npy(bytes: &[u8], name: &str) -> Result<ArrayD<f64>> {
 
 /// Rejects the first NaN or ±∞ element (in row-major order), naming its position.
 fn check_finite(a: &ArrayD<f64>, name: &str) -> Result<()> {
+    // Fast path: a plain scan (indexed iteration over a dynamic-rank array builds an index per element, which
+    // made this check 2/3 of the time to load a 160 MB file).
+    if a.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     let Some((index, &value)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) else {
         return Ok(());
     };
