@@ -25,11 +25,11 @@
 //! (`vec![0; len]`) before it has seen the data, and the header buffer from the claimed header length, so a 100-byte
 //! file claiming a shape of (10⁹, 10⁹)/8 or a 4 GiB header makes it allocate gigabytes; it also pulls in a Python
 //! literal parser (`py_literal`, with `pest`) for a dict of three keys. The format is small and documented
-//! (<https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html>), so this module reads the whole file,
-//! checks every claimed size against the bytes that are actually there before allocating anything, and reports
-//! errors with the byte offset. The fuzz tests in `tests/fuzz_readers.rs` feed it arbitrary bytes.
+//! (<https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html>), so this module reads the header,
+//! checks every claimed size against the bytes that are actually there before allocating anything, reads the
+//! data straight into the output (no second copy of the file), and reports errors with the byte offset. The fuzz tests in `tests/fuzz_readers.rs` feed it arbitrary bytes.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Dimension, Ix1, Ix2, IxDyn, ShapeBuilder};
@@ -45,19 +45,23 @@ const HEADER_ALIGN: usize = 64;
 
 /// Reads a 2-D NPY file (C or Fortran order) into a row-major matrix.
 pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
-    let (bytes, name) = read_file(path.as_ref())?;
-    parse_npy_matrix(&bytes, &name)
+    let name = path.as_ref().display().to_string();
+    into_matrix(read_npy(path)?, &name)
 }
 
 /// Reads a 1-D NPY file (labels, weights).
 pub fn read_npy_vector(path: impl AsRef<Path>) -> Result<Array1<f64>> {
-    let (bytes, name) = read_file(path.as_ref())?;
-    parse_npy_vector(&bytes, &name)
+    let name = path.as_ref().display().to_string();
+    into_vector(read_npy(path)?, &name)
 }
 
 /// Parses the bytes of a 2-D NPY file; `name` is used in error messages.
 pub fn parse_npy_matrix(bytes: &[u8], name: &str) -> Result<Array2<f64>> {
-    let a = parse_npy(bytes, name)?;
+    into_matrix(parse_npy(bytes, name)?, name)
+}
+
+/// Checks that `a` is 2-D.
+fn into_matrix(a: ArrayD<f64>, name: &str) -> Result<Array2<f64>> {
     if a.ndim() != 2 {
         return Err(DataError::BadShape {
             path: name.into(),
@@ -71,7 +75,11 @@ pub fn parse_npy_matrix(bytes: &[u8], name: &str) -> Result<Array2<f64>> {
 
 /// Parses the bytes of a 1-D NPY file; `name` is used in error messages.
 pub fn parse_npy_vector(bytes: &[u8], name: &str) -> Result<Array1<f64>> {
-    let a = parse_npy(bytes, name)?;
+    into_vector(parse_npy(bytes, name)?, name)
+}
+
+/// Checks that `a` is 1-D.
+fn into_vector(a: ArrayD<f64>, name: &str) -> Result<Array1<f64>> {
     if a.ndim() != 1 {
         return Err(DataError::BadShape {
             path: name.into(),
@@ -85,6 +93,95 @@ pub fn parse_npy_vector(bytes: &[u8], name: &str) -> Result<Array1<f64>> {
 
 /// Parses the bytes of an NPY file of any rank into a standard-layout (row-major) array.
 pub fn parse_npy(bytes: &[u8], name: &str) -> Result<ArrayD<f64>> {
+    let header = parse_header(bytes, name)?;
+    let data = &bytes[header.data_start..];
+    header.check_data_len(data.len() as u64, name)?;
+    header.assemble(header.dtype.decode(data), name)
+}
+
+/// Reads an NPY file of any rank. The header is read first and every claimed size is checked against the file's
+/// length before anything is allocated; little-endian `f8` data (what NumPy writes) is then read straight into
+/// the output vector (allocated by [`gradus_oracle::memory::zeroed`], so a large matrix lands on huge pages),
+/// with no intermediate copy of the file.
+pub fn read_npy(path: impl AsRef<Path>) -> Result<ArrayD<f64>> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let io = |source| DataError::Io {
+        path: name.clone(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
+    // The preamble is at most 12 bytes; the header's claimed length is bounded by the file's.
+    let mut prefix = Vec::new();
+    (&mut file).take(12).read_to_end(&mut prefix).map_err(io)?;
+    if let Ok(preamble) = read_preamble(&prefix) {
+        let want = (preamble.end as u64).min(file_len).saturating_sub(prefix.len() as u64);
+        (&mut file).take(want).read_to_end(&mut prefix).map_err(io)?;
+    }
+    let header = parse_header(&prefix, &name)?;
+    header.check_data_len(file_len - header.data_start as u64, &name)?;
+    let values = if header.dtype.is_native_f64() {
+        let mut values = gradus_oracle::memory::zeroed(header.count);
+        file.read_exact(bytemuck::cast_slice_mut(&mut values)).map_err(io)?;
+        values
+    } else {
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).map_err(io)?;
+        header.dtype.decode(&data)
+    };
+    header.assemble(values, &name)
+}
+
+/// What the header of an NPY file says about its data.
+struct NpyHeader {
+    /// First byte of the header dict (for error offsets).
+    start: usize,
+    /// First byte of the data.
+    data_start: usize,
+    dtype: Dtype,
+    fortran_order: bool,
+    shape: Vec<usize>,
+    /// Number of elements (product of the shape).
+    count: usize,
+}
+
+impl NpyHeader {
+    /// The data must be exactly `count × itemsize` bytes.
+    fn check_data_len(&self, actual: u64, name: &str) -> Result<()> {
+        let expected = self.count.checked_mul(self.dtype.size);
+        if expected.map(|e| e as u64) != Some(actual) {
+            return Err(DataError::SizeMismatch {
+                path: name.into(),
+                format: FORMAT,
+                expected: expected.map_or(u64::MAX, |e| e as u64),
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// Shapes the decoded values (file order) into a row-major array and rejects non-finite elements.
+    fn assemble(&self, values: Vec<f64>, name: &str) -> Result<ArrayD<f64>> {
+        let array = if self.fortran_order {
+            ArrayD::from_shape_vec(IxDyn(&self.shape).f(), values).map(|a| a.as_standard_layout().into_owned())
+        } else {
+            ArrayD::from_shape_vec(IxDyn(&self.shape), values)
+        };
+        // The element count was checked against the data, so only an impossible layout can fail here.
+        let array = array.map_err(|e| DataError::Malformed {
+            path: name.into(),
+            format: FORMAT,
+            offset: self.start as u64,
+            reason: format!("shape {:?}: {e}", self.shape),
+        })?;
+        check_finite(&array, name)?;
+        Ok(array)
+    }
+}
+
+/// Parses the preamble and header dict at the start of `bytes` (which may end right after the header).
+fn parse_header(bytes: &[u8], name: &str) -> Result<NpyHeader> {
     let malformed = |offset: usize, reason: String| DataError::Malformed {
         path: name.into(),
         format: FORMAT,
@@ -121,28 +218,16 @@ pub fn parse_npy(bytes: &[u8], name: &str) -> Result<ArrayD<f64>> {
             snippet(fields.descr.as_bytes())
         ),
     })?;
-    let data = &bytes[header.end..];
     let count = element_count(&fields.shape)
         .ok_or_else(|| malformed(header.start, format!("shape {:?} is too large", fields.shape)))?;
-    let expected = count.checked_mul(dtype.size);
-    if expected != Some(data.len()) {
-        return Err(DataError::SizeMismatch {
-            path: name.into(),
-            format: FORMAT,
-            expected: expected.map_or(u64::MAX, |e| e as u64),
-            actual: data.len() as u64,
-        });
-    }
-    let values = dtype.decode(data);
-    let array = if fields.fortran_order {
-        ArrayD::from_shape_vec(IxDyn(&fields.shape).f(), values).map(|a| a.as_standard_layout().into_owned())
-    } else {
-        ArrayD::from_shape_vec(IxDyn(&fields.shape), values)
-    };
-    // The element count was checked against the data, so only an impossible layout can fail here.
-    let array = array.map_err(|e| malformed(header.start, format!("shape {:?}: {e}", fields.shape)))?;
-    check_finite(&array, name)?;
-    Ok(array)
+    Ok(NpyHeader {
+        start: header.start,
+        data_start: header.end,
+        dtype,
+        fortran_order: fields.fortran_order,
+        shape: fields.shape,
+        count,
+    })
 }
 
 /// Rejects the first NaN or ±∞ element (in row-major order), naming its position.
@@ -482,6 +567,11 @@ impl Dtype {
             _ => return None,
         };
         Some(Dtype { kind, size, big_endian })
+    }
+
+    /// Whether the file's bytes are this machine's `f64`s, so they can be read in place.
+    fn is_native_f64(self) -> bool {
+        self.kind == Kind::Float && self.size == 8 && self.big_endian == cfg!(target_endian = "big")
     }
 
     /// Converts `data` (whose length is a multiple of the size) to `f64`, in file order.

@@ -10,7 +10,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use gradus_data::idx::parse_idx;
 use gradus_data::libsvm::{LibsvmOptions, parse_libsvm};
-use gradus_data::npy::{npy_bytes_matrix, parse_npy, parse_npy_matrix, parse_npy_vector};
+use gradus_data::npy::{npy_bytes_matrix, parse_npy, parse_npy_matrix, parse_npy_vector, read_npy};
 use ndarray::array;
 use proptest::prelude::*;
 
@@ -103,6 +103,16 @@ fn all_npy(bytes: &[u8]) {
     let _ = parse_npy(bytes, "fuzz.npy");
     let _ = parse_npy_matrix(bytes, "fuzz.npy");
     let _ = parse_npy_vector(bytes, "fuzz.npy");
+}
+
+/// `read_npy` on a file holding `bytes` (header first, then the data straight into the output) agrees with
+/// `parse_npy` on the bytes: the same array, or an error with the same message apart from the path.
+fn npy_file_agrees(bytes: &[u8], dir: &std::path::Path, case: u64) {
+    let path = dir.join(format!("case{case}.npy"));
+    std::fs::write(&path, bytes).expect("writing a temporary file");
+    let from_file = read_npy(&path).map_err(|e| e.to_string().replace(&path.display().to_string(), "FILE"));
+    let from_bytes = parse_npy(bytes, "FILE").map_err(|e| e.to_string());
+    assert_eq!(from_file, from_bytes);
 }
 
 /// The IDX parser and every conversion of its result.
@@ -232,5 +242,18 @@ proptest! {
             // A damaged gzip stream.
             all_idx(&m.apply(&gzip(&valid_idx_images())));
         }
+    }
+}
+
+proptest! {
+    // Each case writes a file, so a tenth of the cases (10000 in CI).
+    #![proptest_config(ProptestConfig { cases: (cases() / 10).max(1), ..config() })]
+
+    #[test]
+    fn npy_file_reader_agrees_with_bytes(m in mutation(), fortran in any::<bool>(), case in any::<u64>()) {
+        let valid = if fortran { valid_npy_f4_fortran() } else { valid_npy_f8() };
+        let dir = std::env::temp_dir().join(format!("gradus-npy-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("creating a temporary directory");
+        npy_file_agrees(&m.apply(&valid), &dir, case % 64);
     }
 }

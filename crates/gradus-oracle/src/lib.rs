@@ -28,6 +28,7 @@
 pub mod design;
 pub mod error;
 pub mod loss;
+pub mod memory;
 pub mod monitor;
 pub mod objective;
 pub mod operator;
