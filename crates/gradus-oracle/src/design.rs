@@ -221,6 +221,18 @@ impl Design {
         &a.as_slice().expect("dense designs are standard layout")[i * d..(i + 1) * d]
     }
 
+    /// Rows `a..b` of a dense design as one row-major slice; `None` for a sparse one.
+    #[inline]
+    pub fn dense_rows(&self, a: usize, b: usize) -> Option<&[f64]> {
+        match self {
+            Design::Dense(m) => {
+                let d = m.ncols();
+                Some(&m.as_slice().expect("dense designs are standard layout")[a * d..b * d])
+            }
+            Design::Sparse(_) => None,
+        }
+    }
+
     /// aᵢᵀx.
     #[inline]
     pub fn row_dot(&self, i: usize, x: &[f64]) -> f64 {

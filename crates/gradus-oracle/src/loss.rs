@@ -43,6 +43,19 @@ impl Loss {
         }
     }
 
+    /// (φ(m; y), φ′(m; y)) together, bit for bit equal to [`Loss::value`] and [`Loss::derivative`]; the logistic
+    /// loss shares one `exp` between the two (see [`softplus_and_sigmoid`]).
+    #[inline]
+    pub fn value_and_derivative(self, m: f64, y: f64) -> (f64, f64) {
+        match self {
+            Loss::Logistic => {
+                let (value, s) = softplus_and_sigmoid(-y * m);
+                (value, -y * s)
+            }
+            _ => (self.value(m, y), self.derivative(m, y)),
+        }
+    }
+
     /// sup_m φ″(m; y) for labels ±1 (logistic, squared hinge) or any label (squared): the factor in
     /// Lᵢ = sup φ″ · ‖aᵢ‖².
     pub fn curvature_bound(self) -> f64 {
@@ -88,6 +101,21 @@ pub fn sigmoid(t: f64) -> f64 {
     }
 }
 
+/// (softplus(t), sigmoid(t)) from the single exponential e = exp(−|t|): softplus(t) = max(t, 0) + ln(1 + e),
+/// sigmoid(t) = 1/(1 + e) for t ≥ 0 and e/(1 + e) for t < 0 — the same operations, hence the same bits, as
+/// [`softplus`] and [`sigmoid`] called separately.
+#[inline]
+pub fn softplus_and_sigmoid(t: f64) -> (f64, f64) {
+    if t > 0.0 {
+        let e = (-t).exp();
+        (t + e.ln_1p(), 1.0 / (1.0 + e))
+    } else {
+        let e = t.exp();
+        let s = if t >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+        (e.ln_1p(), s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +130,33 @@ mod tests {
                 let h = 1e-6;
                 let fd = (loss.value(m + h, y) - loss.value(m - h, y)) / (2.0 * h);
                 prop_assert!((fd - loss.derivative(m, y)).abs() < 1e-6 * (1.0 + fd.abs()), "{loss:?} at {m}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn value_and_derivative_are_bitwise_the_separate_calls(m in -800.0f64..800.0, pos in any::<bool>()) {
+            let y = if pos { 1.0 } else { -1.0 };
+            for loss in [Loss::Logistic, Loss::Squared, Loss::SquaredHinge] {
+                let (v, d) = loss.value_and_derivative(m, y);
+                prop_assert_eq!(v.to_bits(), loss.value(m, y).to_bits());
+                prop_assert_eq!(d.to_bits(), loss.derivative(m, y).to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn value_and_derivative_at_zero_and_extremes() {
+        for m in [0.0, -0.0, 1e-300, -1e-300, 745.0, -745.0, f64::MAX, f64::MIN] {
+            for y in [1.0, -1.0] {
+                let (v, d) = Loss::Logistic.value_and_derivative(m, y);
+                assert_eq!(v.to_bits(), Loss::Logistic.value(m, y).to_bits(), "m = {m}, y = {y}");
+                assert_eq!(
+                    d.to_bits(),
+                    Loss::Logistic.derivative(m, y).to_bits(),
+                    "m = {m}, y = {y}"
+                );
             }
         }
     }

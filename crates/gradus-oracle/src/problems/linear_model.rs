@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use ndarray::{Array1, ArrayView1, ArrayViewMut1};
 use rayon::prelude::*;
 
-use crate::design::Design;
+use crate::design::{Design, axpy, dot};
 use crate::error::{OracleError, Result, check_dim, check_finite, check_nonnegative};
 use crate::loss::Loss;
 use crate::objective::{FiniteSum, Objective};
@@ -161,11 +161,23 @@ impl LinearModel {
 
     /// Σ_{i in [a, b)} φ(aᵢᵀx; yᵢ), and part += Σ φ′(aᵢᵀx; yᵢ) aᵢ.
     fn chunk_loss_and_gradient(&self, a: usize, b: usize, x: &[f64], part: &mut [f64]) -> f64 {
+        let labels = &self.labels.as_slice().expect("owned labels")[a..b];
         let mut s = 0.0;
-        for i in a..b {
-            let (m, y) = (self.design.row_dot(i, x), self.labels[i]);
-            s += self.loss.value(m, y);
-            self.design.row_axpy(i, self.loss.derivative(m, y), part);
+        if let Some(rows) = self.design.dense_rows(a, b)
+            && !x.is_empty()
+        {
+            // Dense fast path: the rows as one slice, no per-row dispatch (same operations, same bits).
+            for (row, &y) in rows.chunks_exact(x.len()).zip(labels) {
+                let (value, derivative) = self.loss.value_and_derivative(dot(row, x), y);
+                s += value;
+                axpy(derivative, row, part);
+            }
+            return s;
+        }
+        for (i, &y) in (a..b).zip(labels) {
+            let (value, derivative) = self.loss.value_and_derivative(self.design.row_dot(i, x), y);
+            s += value;
+            self.design.row_axpy(i, derivative, part);
         }
         s
     }
