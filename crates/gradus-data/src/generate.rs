@@ -26,7 +26,12 @@ pub const MAX_BAG_OF_WORDS_DENSITY: f64 = 0.5;
 
 /// A vector of `len` independent standard normal draws.
 fn standard_normal_vec<R: Rng + ?Sized>(rng: &mut R, len: usize) -> Vec<f64> {
-    (0..len).map(|_| StandardNormal.sample(rng)).collect()
+    // Allocated by `memory::zeroed` so that a large matrix built from it lands on huge pages.
+    let mut v = gradus_oracle::memory::zeroed(len);
+    for z in &mut v {
+        *z = StandardNormal.sample(rng);
+    }
+    v
 }
 
 /// The logistic function 1 / (1 + e^{−t}), evaluated without overflow for large |t|.

@@ -641,9 +641,14 @@ impl Dtype {
 }
 
 /// Applies `f` to each `N`-byte element of `data` (a trailing partial element is ignored; callers check sizes).
+/// The output is allocated by [`gradus_oracle::memory::zeroed`] (huge pages for a large matrix).
 pub(crate) fn decode_all<const N: usize>(data: &[u8], f: impl Fn([u8; N]) -> f64) -> Vec<f64> {
     let (chunks, _) = data.as_chunks::<N>();
-    chunks.iter().map(|&c| f(c)).collect()
+    let mut out = gradus_oracle::memory::zeroed(chunks.len());
+    for (o, &c) in out.iter_mut().zip(chunks) {
+        *o = f(c);
+    }
+    out
 }
 
 /// Reads a whole file, returning its bytes and its displayed name.

@@ -129,12 +129,29 @@ impl Csr {
 }
 
 /// The data matrix: dense row-major or CSR.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Design {
     /// Dense, row-major (standard layout) `n × d`.
     Dense(Array2<f64>),
     /// Compressed sparse rows.
     Sparse(Csr),
+}
+
+/// A dense clone is copied into a buffer from [`crate::memory::zeroed`], so that it keeps the huge pages of the
+/// original (a derived `Clone` would allocate ordinary 4 KiB pages).
+impl Clone for Design {
+    fn clone(&self) -> Self {
+        match self {
+            Design::Dense(a) => {
+                let mut values = crate::memory::zeroed(a.len());
+                for (v, &x) in values.iter_mut().zip(a.iter()) {
+                    *v = x;
+                }
+                Design::Dense(Array2::from_shape_vec(a.raw_dim(), values).expect("same shape, same length"))
+            }
+            Design::Sparse(s) => Design::Sparse(s.clone()),
+        }
+    }
 }
 
 /// Target number of stored values per parallel chunk.
@@ -515,6 +532,17 @@ mod tests {
     fn small_csr() -> Csr {
         // [[1, 0, 2], [0, 0, 0], [0, 3, 4]]
         Csr::new(3, 3, vec![0, 2, 2, 4], vec![0, 2, 1, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap()
+    }
+
+    #[test]
+    fn clones_are_equal_and_row_major() {
+        let dense = Design::dense(Array2::from_shape_fn((700, 900), |(i, j)| (i * 7 + j) as f64)).unwrap();
+        let sparse = Design::sparse(small_csr()).unwrap();
+        for m in [dense, sparse] {
+            let c = m.clone();
+            assert_eq!(c, m);
+            assert_eq!(c.row_dot(2, &vec![1.0; c.ncols()]), m.row_dot(2, &vec![1.0; m.ncols()]));
+        }
     }
 
     #[test]
