@@ -23,6 +23,7 @@
 //! | `kappa` | [`default_kappa`] | > 0 | smoothing of the proximal point |
 //! | `inner_stop` | `OnePass` | see [`InnerStop`] | when an inner solve ends |
 //! | `max_inner_epochs` | 50 | ≥ 1 | cap for the relative/absolute rules |
+//! | `warm_start` | `Center` | `Center`, `Previous` | where each inner solve starts: the centre y_k (spec option 2) or the previous solve's end x_{k−1} (option 0) |
 //! | `restart_every` | 50 | ≥ 1 | momentum restart period when μ = 0 |
 //!
 //! Reference: H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex
@@ -48,6 +49,18 @@ pub enum InnerStop {
     Absolute,
 }
 
+/// Where each inexact proximal step starts its inner solver (the spec's warm-start options of the authors'
+/// `approxgrad.m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarmStart {
+    /// Option 2: at the prox centre y_k itself (QNing's default in the authors' code; Cyanure's SVRG restarts
+    /// from the centre too).
+    Center,
+    /// Option 0 (NIPS-Catalyst): where the previous subproblem's solve ended, x_{k−1}; the inner solver keeps its
+    /// iterate and only its centre moves.
+    Previous,
+}
+
 /// Parameters shared by Catalyst and QNing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceleratorParams {
@@ -57,6 +70,8 @@ pub struct AcceleratorParams {
     pub inner_stop: InnerStop,
     /// Cap on inner epochs for the relative/absolute rules.
     pub max_inner_epochs: u32,
+    /// Where each inner solve starts.
+    pub warm_start: WarmStart,
 }
 
 impl Default for AcceleratorParams {
@@ -65,6 +80,7 @@ impl Default for AcceleratorParams {
             kappa: None,
             inner_stop: InnerStop::OnePass,
             max_inner_epochs: 50,
+            warm_start: WarmStart::Center,
         }
     }
 }
@@ -308,7 +324,7 @@ impl Method for Catalyst<'_> {
             eps,
             accel.max_inner_epochs,
             false,
-            true,
+            accel.warm_start == WarmStart::Center,
             work,
         );
         let z = self.inner.iterate();

@@ -45,7 +45,7 @@ use gradus_classic::LbfgsMemory;
 use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array1, ArrayView1, Zip};
 
-use crate::catalyst::{AcceleratorParams, InnerStop, absolute_epsilon0, approximate_prox};
+use crate::catalyst::{AcceleratorParams, InnerStop, WarmStart, absolute_epsilon0, approximate_prox};
 use crate::error::{Result, check_start, invalid};
 use crate::proximal_point::InnerSolver;
 
@@ -224,7 +224,7 @@ impl<'a> Qning<'a> {
             eps,
             a.max_inner_epochs,
             true,
-            restart,
+            restart && a.warm_start == WarmStart::Center,
             work,
         );
         self.trial.z.assign(&self.inner.iterate());
