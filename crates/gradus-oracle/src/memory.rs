@@ -10,7 +10,8 @@
 //! [`zeroed`] allocates a zero-filled vector and, when it is large, asks the kernel (`madvise(MADV_HUGEPAGE)`)
 //! to back it with huge pages *before* any page is touched, so the first writes fault in 2 MiB pages. The
 //! advice changes neither the contents nor the layout of the vector: it is an ordinary `Vec<f64>`. On other
-//! systems, or when the kernel refuses, the vector is simply left as it is.
+//! systems, or when the kernel refuses, the vector is simply left as it is. Setting the environment variable
+//! `GRADUS_NO_HUGE_PAGES` (to anything) switches the advice off, to measure what it brings.
 
 /// Buffers smaller than this (in `f64`s: 4 MiB) are allocated plainly: a huge page would not pay off.
 pub const HUGE_PAGE_THRESHOLD: usize = 1 << 19;
@@ -26,10 +27,16 @@ pub fn zeroed(len: usize) -> Vec<f64> {
     // `vec![0.0; len]` is a `calloc`: for large sizes the allocator maps fresh zero pages and does not write to
     // them, so the advice below still reaches untouched memory.
     let v = vec![0.0f64; len];
-    if len >= HUGE_PAGE_THRESHOLD {
+    if len >= HUGE_PAGE_THRESHOLD && huge_pages_enabled() {
         advise_huge_pages(&v);
     }
     v
+}
+
+/// False when `GRADUS_NO_HUGE_PAGES` is set (read once per process).
+fn huge_pages_enabled() -> bool {
+    static ENABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("GRADUS_NO_HUGE_PAGES").is_none())
 }
 
 /// Asks Linux to back the whole 4 KiB pages inside `v` with transparent huge pages. Best effort: errors
