@@ -1,4 +1,7 @@
-//! Large `f64` buffers backed by transparent huge pages.
+//! Memory helpers for the data-matrix kernels: large `f64` buffers backed by transparent huge pages
+//! ([`zeroed`]), and a software prefetch of the rows a loop is about to read ([`prefetch`]).
+//!
+//! # Huge pages
 //!
 //! A data matrix is read row after row, over and over; on this project's machines (Linux guests with
 //! transparent huge pages in `madvise` mode, so ordinary allocations get 4 KiB pages) a pass over a
@@ -59,6 +62,37 @@ fn advise_huge_pages(v: &[f64]) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_v: &[f64]) {}
 
+/// Asks the CPU to start loading every cache line of `data` into the L1 cache, without waiting for it.
+///
+/// A loop that does work between rows (a dot product, a loss, an axpy) keeps the out-of-order core too busy to
+/// issue the next row's loads early, and the hardware prefetcher does not run ahead across the 4 KiB boundaries
+/// between rows, so each row starts with a cache miss. Prefetching the next row at the start of the current one
+/// hides it: on the benchmark machine, a fused logistic value-and-gradient pass over 100 000 × 200 went from 23.3
+/// to 16.8 ms with the next row prefetched (1 row ahead; 2 rows: 17.3 ms; 4 rows: 24.0 ms), see
+/// docs/benchmarks.md. A prefetch is only a hint: it never faults and never changes a value, so results are
+/// bit for bit the same with or without it. A no-op on other architectures.
+#[inline]
+pub fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        /// Bytes per cache line.
+        const LINE: usize = 64;
+        let start = data.as_ptr().cast::<i8>();
+        let bytes = std::mem::size_of_val(data);
+        // One address per line from the start, and the last byte (whose line the stride may have skipped).
+        let lines = (0..bytes).step_by(LINE).chain(bytes.checked_sub(1));
+        for offset in lines {
+            // SAFETY: `_mm_prefetch` needs SSE, which every x86_64 CPU has (it is in the baseline target). The
+            // address lies inside a live slice, and a prefetch never dereferences it architecturally: it cannot
+            // fault or change memory.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +104,16 @@ mod tests {
             assert_eq!(v.len(), len);
             assert!(v.iter().all(|&x| x == 0.0));
         }
+    }
+
+    #[test]
+    fn prefetch_accepts_any_slice() {
+        let v: Vec<f64> = (0..1000).map(f64::from).collect();
+        for (a, b) in [(0, 0), (0, 1), (3, 11), (7, 1000), (999, 1000)] {
+            prefetch(&v[a..b]);
+        }
+        prefetch(&[1u32, 2, 3]);
+        prefetch::<u8>(&[]);
+        assert_eq!(v[999], 999.0);
     }
 }

@@ -26,6 +26,7 @@
 //! reduction*, NeurIPS; L. Xiao and T. Zhang (2014), *A proximal stochastic gradient method with progressive
 //! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling).
 
+use gradus_oracle::memory::prefetch;
 use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
@@ -263,34 +264,25 @@ fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &
     }
 }
 
-/// How many steps ahead [`touch_row`] loads a row.
+/// How many steps ahead [`prefetch_row`] asks for a row.
 const LOOKAHEAD: usize = 8;
-const TOUCH_STRIDE: usize = 8;
 
-/// Loads one entry per 64-byte cache line of row i (and its label and stored derivative), so that the row is in
-/// cache when its step comes; a safe stand-in for a prefetch instruction. Changes nothing.
+/// Prefetches row i (its values, and its column indices if sparse) so that it is in cache when its step comes.
+/// A hint only: changes nothing.
 #[inline]
-pub(crate) fn touch_row(design: &Design, i: usize, y: ArrayView1<f64>, snap_deriv: &Array1<f64>) {
-    let mut s = y[i] + snap_deriv[i];
+pub(crate) fn prefetch_row(design: &Design, i: usize) {
     match design {
-        Design::Dense(x) => {
-            let row = x.row(i);
-            let row = row.as_slice().expect("row-major dense design");
-            for k in (0..row.len()).step_by(TOUCH_STRIDE) {
-                s += row[k];
+        Design::Dense(_) => {
+            if let Some(row) = design.dense_rows(i, i + 1) {
+                prefetch(row);
             }
         }
         Design::Sparse(csr) => {
             let (idx, val) = csr.row(i);
-            for k in (0..idx.len()).step_by(16) {
-                s += idx[k] as f64;
-            }
-            for k in (0..val.len()).step_by(8) {
-                s += val[k];
-            }
+            prefetch(idx);
+            prefetch(val);
         }
     }
-    std::hint::black_box(s);
 }
 
 /// One proximal stochastic step on a dense row: wⱼ ← S_τ(a wⱼ + βⱼ + c aᵢⱼ) for every j.
@@ -339,7 +331,7 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
         let (a, tau) = (1.0 - eta * self.sub.sigma(), eta * self.sub.l1());
         let refresh_p = 1.0 / n as f64;
         // The epoch's draws, in the order the loop used to make them (so the same seed gives the same bits): they
-        // are known in advance, so the row of step t + LOOKAHEAD is touched at step t and its cache misses overlap
+        // are known in advance, so the row of step t + LOOKAHEAD is prefetched at step t and its cache misses overlap
         // the work of the steps in between (a random row is otherwise a chain of misses: 8–10× a sequential pass).
         let mut plan = std::mem::take(&mut self.plan);
         plan.clear();
@@ -356,7 +348,12 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
                 self.snapshot(work);
             }
             if let Some(&(_, ahead, _)) = plan.get(t as usize + LOOKAHEAD) {
-                touch_row(model.design(), ahead as usize, y, &self.snap_deriv);
+                let ahead = ahead as usize;
+                prefetch_row(model.design(), ahead);
+                prefetch(&self.snap_deriv.as_slice().expect("contiguous")[ahead..=ahead]);
+                if let Some(labels) = y.as_slice() {
+                    prefetch(&labels[ahead..=ahead]);
+                }
             }
             match model.design() {
                 Design::Dense(x) => {

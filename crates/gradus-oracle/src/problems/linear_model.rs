@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::design::{Design, axpy, dot};
 use crate::error::{OracleError, Result, check_dim, check_finite, check_nonnegative};
 use crate::loss::Loss;
+use crate::memory::prefetch;
 use crate::objective::{FiniteSum, Objective};
 use crate::problems::fixed_order_sum;
 use crate::regularizer::Regularizer;
@@ -154,6 +155,12 @@ impl LinearModel {
     fn chunk_loss(&self, a: usize, b: usize, x: &[f64]) -> f64 {
         let mut s = 0.0;
         for i in a..b {
+            // The next dense row is prefetched while this one is used (see `memory::prefetch`).
+            if i + 1 < b
+                && let Some(next) = self.design.dense_rows(i + 1, i + 2)
+            {
+                prefetch(next);
+            }
             s += self.loss.value(self.design.row_dot(i, x), self.labels[i]);
         }
         s
@@ -166,8 +173,14 @@ impl LinearModel {
         if let Some(rows) = self.design.dense_rows(a, b)
             && !x.is_empty()
         {
-            // Dense fast path: the rows as one slice, no per-row dispatch (same operations, same bits).
-            for (row, &y) in rows.chunks_exact(x.len()).zip(labels) {
+            // Dense fast path: the rows as one slice, no per-row dispatch, the next row prefetched while this one
+            // is used (same operations, same bits).
+            let mut rows = rows.chunks_exact(x.len()).peekable();
+            for &y in labels {
+                let Some(row) = rows.next() else { break };
+                if let Some(next) = rows.peek() {
+                    prefetch(next);
+                }
                 let (value, derivative) = self.loss.value_and_derivative(dot(row, x), y);
                 s += value;
                 axpy(derivative, row, part);
