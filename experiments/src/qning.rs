@@ -56,6 +56,13 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
         design.ncols()
     )];
 
+    // Wall-clock time of each part, reported in the notes (the default size takes long; this shows where).
+    let mut clock = std::time::Instant::now();
+    let mut lap = |what: &str, notes: &mut Vec<String>| {
+        notes.push(format!("time: {what} took {:.1} s", clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
+
     // Q1 on Fashion-MNIST, both μ.
     let mut ratios = (f64::NAN, f64::NAN);
     let mut certified_mu10 = None;
@@ -102,6 +109,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
         1.1,
         false,
     ));
+
+    lap("Q1 on Fashion-MNIST (both μ, with F* certificates)", &mut notes);
 
     // Q2: elastic net (squared loss) and exact sparsity.
     let l1 = 10.0 / n as f64;
@@ -159,6 +168,8 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
         true,
     ));
 
+    lap("Q2 (elastic net, certificate and three solvers)", &mut notes);
+
     // Q4: the ISTA family, logistic μ = 1/(10n).
     let model = LinearModel::new(design.clone(), y.clone(), Loss::Logistic, 1.0 / (10.0 * n as f64), 0.0)?;
     let budget = Budget {
@@ -187,8 +198,11 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
         true,
     ));
 
+    lap("Q4 (ISTA, FISTA, QNing-ISTA)", &mut notes);
+
     // Q5: κ and memory ablations for QNing-SVRG (μ = 1/(100n)).
     ablations(ctx, &design, &y, &mut figures, &mut notes)?;
+    lap("Q5 (ablations)", &mut notes);
 
     // Full mode: Q1 on the correlated-Gaussian data too.
     if !ctx.quick {
@@ -212,10 +226,12 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
             &mut figures,
             &mut notes,
         )?;
+        lap("Q1 on the correlated-Gaussian data", &mut notes);
     }
 
     // Q3: lasso on sparse bag-of-words data.
     lasso(ctx, &mut figures, &mut notes)?;
+    lap("Q3 (lasso)", &mut notes);
 
     claims.push(index_free(ctx, &mut notes)?);
     Ok(Outcome::Done { claims, figures, notes })

@@ -103,6 +103,15 @@ impl Csr {
         let (a, b) = (self.indptr[i], self.indptr[i + 1]);
         (&self.indices[a..b], &self.data[a..b])
     }
+    /// Prefetches the two row pointers of row `i` (see [`crate::memory::prefetch`]): a loop that prefetches the
+    /// rows it will visit in random order must first have their pointers in cache, or computing the row's slices
+    /// stalls on them.
+    #[inline]
+    pub fn prefetch_row_pointers(&self, i: usize) {
+        if let Some(p) = self.indptr.get(i..i + 2) {
+            crate::memory::prefetch(p);
+        }
+    }
     /// All stored values (mutable, for preprocessing that keeps the sparsity pattern).
     pub fn data_mut(&mut self) -> &mut [f64] {
         &mut self.data

@@ -12,7 +12,10 @@
 //! An epoch is a snapshot (one full gradient) followed by m = n steps (one component gradient each, the
 //! snapshot's being stored): 2 passes. The loopless variant instead refreshes the snapshot with probability
 //! 1/n at each step (Kovalev et al., 2020; as Cyanure does). On CSR data the coordinates outside row i follow
-//! the same scalar map each step and are caught up just in time ([`crate::lazy`]), so a step costs O(nnz(aᵢ)).
+//! the same scalar map each step, so a step costs O(nnz(aᵢ)): with λ₁ > 0 they are caught up just in time
+//! ([`crate::lazy`]); without λ₁ the map w ↦ a w + β is affine, so the iterate is kept as w = s·u + r·β with two
+//! scalars s, r (s ← a s, r ← a r + 1 per step; the row's update goes into u as (c/s)·aᵢ), which reads two
+//! values per stored entry instead of five (see [`ScaledIterate`]).
 //! The output is the last iterate (the authors' MATLAB averages the inner iterates; Cyanure does not).
 //!
 //! | name | default | range | meaning |
@@ -201,6 +204,57 @@ impl<'a> Svrg<'a> {
         work.full_gradients += 1;
     }
 
+    /// The steps of an epoch on CSR data without λ₁, on the scaled representation ([`ScaledIterate`]); `self.w`
+    /// holds u during the steps and w again at the end.
+    fn sparse_ridge_steps(&mut self, plan: &[(bool, u32, f64)], a: f64, work: &mut Work) {
+        let model = self.sub.model();
+        let Design::Sparse(csr) = model.design() else {
+            unreachable!("called on sparse designs only")
+        };
+        let (loss, y) = (model.loss(), model.labels());
+        let eta = self.eta;
+        let mut scaled = ScaledIterate::new();
+        for (t, &(refresh, i, weight)) in plan.iter().enumerate() {
+            let i = i as usize;
+            if refresh {
+                scaled.write_out(
+                    self.w.as_slice_mut().expect("contiguous"),
+                    self.beta.as_slice().expect("contiguous"),
+                );
+                self.snapshot(work);
+            }
+            if let Some(&(_, further, _)) = plan.get(t + 2 * LOOKAHEAD) {
+                csr.prefetch_row_pointers(further as usize);
+            }
+            if let Some(&(_, ahead, _)) = plan.get(t + LOOKAHEAD) {
+                let ahead = ahead as usize;
+                prefetch_row(model.design(), ahead);
+                prefetch(&self.snap_deriv.as_slice().expect("contiguous")[ahead..=ahead]);
+            }
+            let (idx, val) = csr.row(i);
+            let u = self.w.as_slice_mut().expect("contiguous");
+            let beta = self.beta.as_slice().expect("contiguous");
+            let (mut du, mut db) = (0.0, 0.0);
+            for (&j, &v) in idx.iter().zip(val) {
+                du += v * u[j as usize];
+                db += v * beta[j as usize];
+            }
+            let m = scaled.margin(du, db);
+            let c = -eta * (loss.derivative(m, y[i]) - self.snap_deriv[i]) * weight;
+            if scaled.advance(a) {
+                scaled.write_out(u, beta);
+            }
+            let step = c / scaled.s;
+            for (&j, &v) in idx.iter().zip(val) {
+                u[j as usize] += step * v;
+            }
+        }
+        scaled.write_out(
+            self.w.as_slice_mut().expect("contiguous"),
+            self.beta.as_slice().expect("contiguous"),
+        );
+    }
+
     /// Brings every coordinate to step t.
     fn catch_up_all(&mut self, t: u32) {
         if !self.sub.model().design().is_sparse() {
@@ -214,6 +268,49 @@ impl<'a> Svrg<'a> {
             }
             self.last[j] = t;
         }
+    }
+}
+
+/// The SVRG iterate on sparse data without λ₁, as w = s·u + r·β (β fixed between snapshots).
+///
+/// A step maps every coordinate by T(w) = a w + β and adds c aᵢ on the row's coordinates. With w = s·u + r·β,
+/// T(w) + c aᵢ = (a s)·u + (a r + 1)·β + c aᵢ, so the step is s ← a s, r ← a r + 1 and u ← u + (c/s)·aᵢ: O(nnz(aᵢ)).
+/// When s falls below [`ScaledIterate::RESCALE_BELOW`] (a small a), w is written out and the representation
+/// restarts at s = 1, r = 0, so u stays far from overflow.
+struct ScaledIterate {
+    s: f64,
+    r: f64,
+}
+
+impl ScaledIterate {
+    /// Below this, the scale is folded back into u.
+    const RESCALE_BELOW: f64 = 1e-100;
+
+    /// The identity representation: w = u.
+    fn new() -> Self {
+        ScaledIterate { s: 1.0, r: 0.0 }
+    }
+
+    /// aᵢᵀw from Σ v uⱼ and Σ v βⱼ over the row's entries.
+    #[inline]
+    fn margin(&self, row_dot_u: f64, row_dot_beta: f64) -> f64 {
+        self.s * row_dot_u + self.r * row_dot_beta
+    }
+
+    /// Applies T to the scalars; returns true when u must first be written out ([`ScaledIterate::write_out`]).
+    #[inline]
+    fn advance(&mut self, a: f64) -> bool {
+        self.s *= a;
+        self.r = a * self.r + 1.0;
+        self.s < Self::RESCALE_BELOW
+    }
+
+    /// u ← s·u + r·β (= w), and back to the identity representation.
+    fn write_out(&mut self, u: &mut [f64], beta: &[f64]) {
+        for (uj, &bj) in u.iter_mut().zip(beta) {
+            *uj = self.s * *uj + self.r * bj;
+        }
+        *self = ScaledIterate::new();
     }
 }
 
@@ -264,7 +361,8 @@ fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &
     }
 }
 
-/// How many steps ahead [`prefetch_row`] asks for a row.
+/// How many steps ahead [`prefetch_row`] asks for a row (on CSR data its row pointers are asked for
+/// 2 × LOOKAHEAD steps ahead, so that they are in cache when the row's slices are computed).
 const LOOKAHEAD: usize = 8;
 
 /// Prefetches row i (its values, and its column indices if sparse) so that it is in cache when its step comes.
@@ -340,12 +438,23 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
             let (i, weight) = self.sampler.draw(&mut self.rng);
             plan.push((refresh, i as u32, weight));
         }
+        if model.design().is_sparse() && tau == 0.0 {
+            self.sparse_ridge_steps(&plan, a, work);
+            self.plan = plan;
+            work.component_gradients += n as u64;
+            return;
+        }
         for t in 0..n as u32 {
             let (refresh, i, weight) = plan[t as usize];
             let i = i as usize;
             if refresh {
                 self.catch_up_all(t);
                 self.snapshot(work);
+            }
+            if let Design::Sparse(csr) = model.design()
+                && let Some(&(_, further, _)) = plan.get(t as usize + 2 * LOOKAHEAD)
+            {
+                csr.prefetch_row_pointers(further as usize);
             }
             if let Some(&(_, ahead, _)) = plan.get(t as usize + LOOKAHEAD) {
                 let ahead = ahead as usize;
@@ -440,6 +549,65 @@ mod tests {
             b.epoch(&mut w);
         }
         assert!((&a.w - &b.w).iter().all(|e| e.abs() < 1e-12), "{:?} vs {:?}", a.w, b.w);
+    }
+
+    #[test]
+    fn scaled_sparse_epoch_equals_the_dense_epoch() {
+        // Without λ₁ the CSR path keeps w = s·u + r·β; it must reproduce the dense iterates, with and without the
+        // loopless snapshot refreshes (which write w out mid-epoch).
+        for loopless in [false, true] {
+            let md = small_model(Loss::Logistic, false, 0.05, 0.0);
+            let ms = small_model(Loss::Logistic, true, 0.05, 0.0);
+            let x0 = Array1::zeros(md.design().ncols());
+            let p = SvrgParams::new()
+                .sampling(Sampling::Importance)
+                .loopless(loopless)
+                .seed(9);
+            let mut a = Svrg::new(ProximalPoint::new(&md, 0.3), x0.view(), &p).unwrap();
+            let mut b = Svrg::new(ProximalPoint::new(&ms, 0.3), x0.view(), &p).unwrap();
+            let z = Array1::from_shape_fn(x0.len(), |j| 0.1 * j as f64);
+            a.set_center(z.view());
+            b.set_center(z.view());
+            let mut w = Work::default();
+            for _ in 0..3 {
+                a.epoch(&mut w);
+                b.epoch(&mut w);
+            }
+            let scale = a.w.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            assert!(
+                (&a.w - &b.w).iter().all(|e| e.abs() < 1e-12 * scale),
+                "loopless {loopless}: {:?} vs {:?}",
+                a.w,
+                b.w
+            );
+        }
+    }
+
+    #[test]
+    fn scaled_iterate_matches_the_plain_recurrence_through_rescales() {
+        // w ← a w + β + c e_j with a small a, so s underflows the threshold many times.
+        let beta = [0.5, -1.0, 2.0, 0.25];
+        for a in [0.999, 0.3, 1e-3, 0.0] {
+            let mut plain = vec![1.0, 2.0, -3.0, 0.5];
+            let mut u = plain.clone();
+            let mut scaled = ScaledIterate::new();
+            for t in 0..2000usize {
+                let (j, c) = (t % 4, ((t * 7) % 11) as f64 - 5.0);
+                let w_j = scaled.s * u[j] + scaled.r * beta[j];
+                assert!(
+                    (w_j - plain[j]).abs() <= 1e-9 * (1.0 + plain[j].abs()),
+                    "a = {a}, t = {t}"
+                );
+                for (p, b) in plain.iter_mut().zip(&beta) {
+                    *p = a * *p + b;
+                }
+                plain[j] += c;
+                if scaled.advance(a) {
+                    scaled.write_out(&mut u, &beta);
+                }
+                u[j] += c / scaled.s;
+            }
+        }
     }
 
     #[test]
