@@ -1,4 +1,4 @@
-//! One training epoch of the ReLU MLP of `gradus_nonsmooth::Mlp` (784-256-128-10, mini-batch 128, SGD with
+//! One training epoch of the ReLU MLP of `gradus_oracle::problems::Mlp` (784-256-128-10, mini-batch 128, SGD with
 //! momentum, on 12 800 synthetic 784-pixel images = 100 batches) against the same epoch's GEMM work alone: the
 //! five products per batch (three forward, dW for three layers, dH for two) timed with `general_mat_mul` on
 //! preallocated buffers. The epoch should cost at most 1.5× its GEMMs; the ratio is printed at the end of the
@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gradus_nonsmooth::{EpochTrainer, Mlp, SgdMomentum};
+use gradus_nonsmooth::{EpochTrainer, SgdMomentum};
+use gradus_oracle::problems::Mlp;
 use gradus_oracle::{Method, Work};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2};
@@ -68,7 +69,7 @@ impl Gemms {
     }
 }
 
-fn epoch_seconds(trainer: &mut EpochTrainer<'_>) -> f64 {
+fn epoch_seconds(trainer: &mut EpochTrainer<'_, Mlp>) -> f64 {
     let mut work = Work::default();
     let t = Instant::now();
     trainer.step(&mut work);

@@ -20,11 +20,11 @@ use ndarray::{Array1, Array2, ArrayView1};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use gradus_oracle::problems::nonsmooth_toys::normal;
 use gradus_oracle::{DirectionalOracle, Monitor};
 
 use crate::error::{Result, check_dim, check_finite, check_nonnegative, check_positive};
 use crate::min_norm_point::min_norm_point;
-use crate::problems::toys::normal;
 
 /// Probes after which sampling stops if the bound is still above 4ε.
 const EARLY_PROBES: usize = 32;
@@ -99,7 +99,8 @@ fn point_seed(seed: u64, x: ArrayView1<f64>) -> u64 {
 /// Computes the (δ, ε) certificate at x (see the [module documentation](self)).
 ///
 /// ```
-/// use gradus_nonsmooth::{AbsAbs, CertificateParams, certify};
+/// use gradus_nonsmooth::{CertificateParams, certify};
+/// use gradus_oracle::problems::AbsAbs;
 /// use ndarray::array;
 ///
 /// let f = AbsAbs::new(2).unwrap();

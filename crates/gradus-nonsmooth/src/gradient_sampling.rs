@@ -200,7 +200,7 @@ impl Method for GradientSampling<'_> {
 mod tests {
     use super::*;
     use crate::certificate::{CertificateParams, certify};
-    use crate::problems::toys::standard_toys;
+    use gradus_oracle::problems::nonsmooth_toys::standard_toys;
     use gradus_oracle::{NoMetrics, Silent, Status, Stop};
 
     #[test]

@@ -120,9 +120,14 @@ pub struct Ingd<'a> {
     m: Array1<f64>,
     g: Array1<f64>,
     trial: Array1<f64>,
+    /// The segment direction x_{t,k} − x_t, the segment point y and the zero direction (buffers).
+    dir: Array1<f64>,
+    y: Array1<f64>,
+    zero: Array1<f64>,
     rng: StdRng,
     restarts: u64,
     last_m_norm: f64,
+    last_search_calls: u64,
 }
 
 impl<'a> Ingd<'a> {
@@ -142,8 +147,12 @@ impl<'a> Ingd<'a> {
             m: Array1::zeros(d),
             g: Array1::zeros(d),
             trial: Array1::zeros(d),
+            dir: Array1::zeros(d),
+            y: Array1::zeros(d),
+            zero: Array1::zeros(d),
             restarts: 0,
             last_m_norm: f64::INFINITY,
+            last_search_calls: 0,
         })
     }
 
@@ -156,6 +165,12 @@ impl<'a> Ingd<'a> {
     pub fn last_m_norm(&self) -> f64 {
         self.last_m_norm
     }
+
+    /// Oracle calls plus function values of the last local search (after termination: the final search, the part
+    /// of the cost that does not shrink with δ; the rest is the travel of the earlier searches).
+    pub fn last_search_calls(&self) -> u64 {
+        self.last_search_calls
+    }
 }
 
 impl Method for Ingd<'_> {
@@ -164,11 +179,25 @@ impl Method for Ingd<'_> {
     }
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
+        let start = calls(work);
+        let outcome = self.local_search(work);
+        self.last_search_calls = calls(work) - start;
+        outcome
+    }
+}
+
+/// Oracle calls plus function values.
+fn calls(work: &Work) -> u64 {
+    work.oracle_calls + work.function_values
+}
+
+impl Ingd<'_> {
+    /// One local search at x_t (see the [module documentation](self)).
+    fn local_search(&mut self, work: &mut Work) -> StepOutcome {
         let (delta, eps) = (self.params.delta, self.params.epsilon);
-        let zero = Array1::zeros(self.x.len());
         let f_x = self
             .oracle
-            .directional_gradient(self.x.view(), zero.view(), self.m.view_mut());
+            .directional_gradient(self.x.view(), self.zero.view(), self.m.view_mut());
         work.oracle_calls += 1;
         self.lipschitz = self.lipschitz.max(norm(&self.m));
         for _ in 0..self.inner {
@@ -188,10 +217,13 @@ impl Method for Ingd<'_> {
             }
             // y = x_t − sδ m̂, s ~ U[0, 1]; direction x_{t,k} − x_t.
             let s: f64 = self.rng.random();
-            let dir = &self.trial - &self.x;
-            let y = &self.x + &(s * &dir);
+            self.dir.assign(&self.trial);
+            self.dir -= &self.x;
+            self.y.assign(&self.dir);
+            self.y *= s;
+            self.y += &self.x;
             self.oracle
-                .directional_gradient(y.view(), dir.view(), self.g.view_mut());
+                .directional_gradient(self.y.view(), self.dir.view(), self.g.view_mut());
             work.oracle_calls += 1;
             self.lipschitz = self.lipschitz.max(norm(&self.g));
             let beta = interpolation_weight(self.lipschitz, m_norm);
@@ -212,7 +244,7 @@ pub fn norm(v: &Array1<f64>) -> f64 {
 mod tests {
     use super::*;
     use crate::certificate::{CertificateParams, certify};
-    use crate::problems::toys::standard_toys as toy_suite;
+    use gradus_oracle::problems::nonsmooth_toys::standard_toys as toy_suite;
     use gradus_oracle::{NoMetrics, Silent, Status, Stop};
 
     #[test]

@@ -11,7 +11,8 @@
 //! - The certificate: [`certify`] bounds dist(0, ∂_δ f(x)) from above by the exact minimum-norm point
 //!   ([`min_norm_point`], Wolfe's method) of generalized gradients sampled in B_δ(x).
 //! - Budgets: [`theorem8`], [`theorem10`].
-//! - Problems: the toys of [`problems::toys`] and the ReLU MLP [`Mlp`].
+//! - Problems: the nonsmooth toys and the ReLU MLP live in the shared problem library,
+//!   [`gradus_oracle::problems`] (`nonsmooth_toys`, `mlp`); the main types are re-exported here for convenience.
 #![deny(missing_docs)]
 
 pub mod adam;
@@ -23,7 +24,6 @@ pub mod ingd;
 pub mod min_norm_point;
 pub mod minnorm_ingd;
 pub mod ngd;
-pub mod problems;
 pub mod sgd_momentum;
 pub mod stochastic;
 pub mod stochastic_ingd;
@@ -34,11 +34,13 @@ pub use budgets::{Theorem8, Theorem10, theorem8, theorem10};
 pub use certificate::{Certificate, CertificateMonitor, CertificateParams, certify};
 pub use error::{NonsmoothError, Result};
 pub use gradient_sampling::{GradientSampling, GradientSamplingParams};
+pub use gradus_oracle::problems::{
+    AbsAbs, ChebyshevRosenbrock, MaxAffine, MiniBatchObjective, Mlp, MlpWorkspace, NoisyOracle, ReluRegression,
+};
 pub use ingd::{Ingd, IngdParams};
 pub use min_norm_point::{MinNormPoint, min_norm_point};
 pub use minnorm_ingd::{MinNormIngd, MinNormIngdParams};
 pub use ngd::{Ngd, NgdParams};
-pub use problems::{AbsAbs, ChebyshevRosenbrock, MaxAffine, MiniBatchObjective, Mlp, NoisyOracle, ReluRegression};
 pub use sgd_momentum::SgdMomentum;
 pub use stochastic::{EpochTrainer, StochasticRunner, StochasticStep};
 pub use stochastic_ingd::StochasticIngd;

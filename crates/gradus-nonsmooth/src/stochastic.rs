@@ -8,10 +8,10 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use gradus_oracle::problems::MiniBatchObjective;
 use gradus_oracle::{Method, StepOutcome, StochasticOracle, Work};
 
 use crate::error::{Result, check_count, check_dim, check_finite};
-use crate::problems::MiniBatchObjective;
 
 /// A stochastic gradient oracle handed to an optimizer: writes a gradient at the given point into `out` and
 /// returns the (mini-batch) loss there.
@@ -29,8 +29,12 @@ pub trait StochasticStep: Send {
 
 /// Trains over epochs of shuffled mini-batches (the last batch may be smaller, as PyTorch's default loader).
 /// Work: one `oracle_calls` per mini-batch, `component_gradients` += batch size (so passes = epochs).
-pub struct EpochTrainer<'a> {
-    problem: &'a dyn MiniBatchObjective,
+///
+/// The problem's [`MiniBatchObjective::Workspace`] is created once and kept between batches and epochs, so an
+/// epoch allocates nothing per batch (the order is shuffled in place; the optimizers update in place).
+pub struct EpochTrainer<'a, P: MiniBatchObjective> {
+    problem: &'a P,
+    workspace: P::Workspace,
     optimizer: Box<dyn StochasticStep + 'a>,
     batch_size: usize,
     rng: StdRng,
@@ -40,10 +44,10 @@ pub struct EpochTrainer<'a> {
     last_loss: f64,
 }
 
-impl<'a> EpochTrainer<'a> {
+impl<'a, P: MiniBatchObjective> EpochTrainer<'a, P> {
     /// A trainer from x0 with mini-batches of `batch_size` shuffled by `seed`.
     pub fn new(
-        problem: &'a dyn MiniBatchObjective,
+        problem: &'a P,
         optimizer: Box<dyn StochasticStep + 'a>,
         x0: ArrayView1<f64>,
         batch_size: usize,
@@ -54,6 +58,7 @@ impl<'a> EpochTrainer<'a> {
         check_finite("x0", x0.iter())?;
         Ok(EpochTrainer {
             problem,
+            workspace: problem.workspace(),
             optimizer,
             batch_size,
             rng: StdRng::seed_from_u64(seed),
@@ -75,7 +80,7 @@ impl<'a> EpochTrainer<'a> {
     }
 }
 
-impl Method for EpochTrainer<'_> {
+impl<P: MiniBatchObjective> Method for EpochTrainer<'_, P> {
     fn iterate(&self) -> ArrayView1<'_, f64> {
         self.x.view()
     }
@@ -84,9 +89,10 @@ impl Method for EpochTrainer<'_> {
         self.optimizer.start_epoch(self.epoch);
         self.order.shuffle(&mut self.rng);
         let (mut total, mut count) = (0.0, 0usize);
-        let problem = self.problem;
+        let (problem, workspace) = (self.problem, &mut self.workspace);
         for batch in self.order.chunks(self.batch_size) {
-            let mut grad = |p: ArrayView1<f64>, out: ArrayViewMut1<f64>| problem.batch_gradient(p, batch, out);
+            let mut grad =
+                |p: ArrayView1<f64>, out: ArrayViewMut1<f64>| problem.batch_gradient(p, batch, workspace, out);
             let loss = self.optimizer.update(&mut self.x, &mut grad);
             work.oracle_calls += 1;
             work.component_gradients += batch.len() as u64;
@@ -160,8 +166,9 @@ impl Method for StochasticRunner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problems::toys::normal;
-    use crate::{Adam, Mlp, SgdMomentum, StochasticIngd};
+    use crate::{Adam, SgdMomentum, StochasticIngd};
+    use gradus_oracle::problems::Mlp;
+    use gradus_oracle::problems::nonsmooth_toys::normal;
     use gradus_oracle::{NoMetrics, RunConfig, Silent, Stop, run};
     use ndarray::Array2;
 

@@ -117,8 +117,8 @@ impl StochasticStep for StochasticIngd {
 mod tests {
     use super::*;
     use crate::certificate::{CertificateParams, certify};
-    use crate::problems::toys::{AbsAbs, NoisyOracle};
     use crate::stochastic::StochasticRunner;
+    use gradus_oracle::problems::{AbsAbs, NoisyOracle};
     use gradus_oracle::{NoMetrics, RunConfig, Silent, Stop, run};
     use ndarray::array;
 

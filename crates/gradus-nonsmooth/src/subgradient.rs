@@ -104,7 +104,7 @@ impl Method for Subgradient<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problems::toys::standard_toys;
+    use gradus_oracle::problems::nonsmooth_toys::standard_toys;
     use gradus_oracle::{NoMetrics, Silent, Stop};
 
     #[test]

@@ -47,6 +47,7 @@ pub use monitor::ObjectiveMonitor;
 pub use objective::{FiniteSum, Objective};
 pub use operator::{FiniteSumOperator, Operator};
 pub use oracle::{DirectionalOracle, StochasticOracle};
+pub use problems::{AbsAbs, ChebyshevRosenbrock, MaxAffine, MiniBatchObjective, Mlp, MlpWorkspace, ReluRegression};
 pub use problems::{GameBlocks, GameConstants, GameMatrices, LinearModel, Quadratic, QuadraticGame};
 pub use regularizer::Regularizer;
 pub use solve::{Method, Monitor, NoMetrics, Observer, Report, RunConfig, Silent, StepOutcome, run};

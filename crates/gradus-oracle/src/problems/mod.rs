@@ -1,13 +1,19 @@
-//! The standard problem library shared by every crate and test: linear models over a [`crate::Design`] and
-//! quadratics with a chosen spectrum. (Games, nonsmooth test functions and the MLP are added with the solver
-//! families that use them, on the same traits.)
+//! The standard problem library shared by every crate and test: linear models over a [`crate::Design`],
+//! quadratics with a chosen spectrum, quadratic min–max games, nonsmooth nonconvex test functions with the
+//! directional oracle ([`nonsmooth_toys`]: [`AbsAbs`], [`MaxAffine`], [`ChebyshevRosenbrock`], [`ReluRegression`],
+//! the EXP-N2 instances of [`nonsmooth_toys::standard_toys`]) and a ReLU MLP as a mini-batch/stochastic objective
+//! ([`mlp`]: [`Mlp`] with its reusable [`MlpWorkspace`]).
 
 mod games;
 pub use games::{GameBlocks, GameConstants, GameMatrices, QuadraticGame};
 mod linear_model;
+pub mod mlp;
+pub mod nonsmooth_toys;
 mod quadratic;
 
 pub use linear_model::LinearModel;
+pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
+pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
 pub use quadratic::Quadratic;
 
 /// Σ of `f(i)` for i in 0..n, computed in parallel over fixed chunks of 4096 indices and added in chunk order,

@@ -14,9 +14,21 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
-use gradus_oracle::{DirectionalOracle, StochasticOracle};
+use crate::error::{OracleError, Result, check_nonnegative};
+use crate::oracle::{DirectionalOracle, StochasticOracle};
 
-use crate::error::{Result, check_count, check_nonnegative};
+/// Checks that a count is ≥ 1.
+fn check_count(name: &'static str, value: usize) -> Result<()> {
+    if value >= 1 {
+        Ok(())
+    } else {
+        Err(OracleError::InvalidParameter {
+            name,
+            value: "0".into(),
+            reason: "must be >= 1",
+        })
+    }
+}
 
 /// Right slope of h(t) = ||t| − 1| (the slope on (t, t + η) for small η).
 fn abs_abs_right_slope(t: f64) -> f64 {
@@ -154,7 +166,7 @@ impl ChebyshevRosenbrock {
     /// The function in `dim` ≥ 2 variables.
     pub fn new(dim: usize) -> Result<Self> {
         if dim < 2 {
-            return Err(crate::NonsmoothError::InvalidParameter {
+            return Err(OracleError::InvalidParameter {
                 name: "dim",
                 value: dim.to_string(),
                 reason: "must be >= 2",
