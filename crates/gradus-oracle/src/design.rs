@@ -515,7 +515,7 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     s
 }
 
-/// Σ_k val_k x[idx_k].
+/// Σ_k val_k · x(idx_k).
 #[inline]
 pub fn sparse_dot(idx: &[u32], val: &[f64], x: &[f64]) -> f64 {
     let mut s = 0.0;

@@ -8,7 +8,11 @@
 //! - **Data**: [`Design`], a dense or CSR data matrix with row kernels and deterministic parallel `matvec` /
 //!   `matvec_t`; [`Loss`] and [`Regularizer`] (with its prox).
 //! - **The problem library** ([`problems`]): [`LinearModel`] (logistic, squared, squared hinge; L2/L1/elastic
-//!   net; dense or CSR) and [`Quadratic`] (chosen spectrum, known minimizer).
+//!   net; dense or CSR), [`Quadratic`] (chosen spectrum, known minimizer), [`QuadraticGame`] (finite-sum min-max
+//!   games), the nonsmooth test functions [`AbsAbs`], [`MaxAffine`], [`ChebyshevRosenbrock`] and
+//!   [`ReluRegression`] (directional oracles, known stationary points) and the ReLU [`Mlp`] (a
+//!   [`MiniBatchObjective`]).
+//! - **Memory** ([`memory`]): zeroed buffers on transparent huge pages and a software prefetch for the kernels.
 //! - **Running solvers**: a solver implements [`Method`] (its iterate and one step); [`run`] does the rest —
 //!   stopping rules ([`Stop`]), typed work counters ([`Work`]), the trace ([`Trace`]), observers
 //!   ([`Observer`]), timing that excludes metric evaluation, and divergence detection ending in
