@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::ExpError;
 
@@ -46,6 +47,43 @@ pub struct Figure {
     pub log_x: bool,
     /// The curves.
     pub curves: Vec<Curve>,
+    /// Labels of curves drawn dashed (e.g. one that lies on top of another, or a reference line: dashed curves are
+    /// lines even with `markers_only`).
+    pub dashed: Vec<String>,
+    /// Draw every point as a marker, without lines (figures of one point per configuration).
+    pub markers_only: bool,
+    /// Leave out points with x above this (so that one very slow curve does not squash the others); None: all.
+    pub x_max: Option<f64>,
+    /// Where the legend goes.
+    pub legend: Legend,
+}
+
+/// A corner for the legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Legend {
+    /// Upper right (the default: convergence curves start upper left and fall).
+    #[default]
+    UpperRight,
+    /// Upper left.
+    UpperLeft,
+    /// Lower right.
+    LowerRight,
+    /// Lower left.
+    LowerLeft,
+    /// To the right of the plot, outside it (never hides a curve; the SVG is wider).
+    Outside,
+}
+
+impl Legend {
+    fn position(self) -> SeriesLabelPosition {
+        match self {
+            Legend::UpperRight => SeriesLabelPosition::UpperRight,
+            Legend::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Legend::LowerRight => SeriesLabelPosition::LowerRight,
+            Legend::LowerLeft => SeriesLabelPosition::LowerLeft,
+            Legend::Outside => SeriesLabelPosition::UpperRight,
+        }
+    }
 }
 
 const PALETTE: [RGBColor; 10] = [
@@ -75,7 +113,16 @@ impl Figure {
             log_y: true,
             log_x: false,
             curves: Vec::new(),
+            dashed: Vec::new(),
+            markers_only: false,
+            x_max: None,
+            legend: Legend::UpperRight,
         }
+    }
+
+    /// Whether a point is drawn (finite, positive on log axes, within `x_max`).
+    fn shown(&self, x: f64, y: f64) -> bool {
+        keep(x, self.log_x) && keep(y, self.log_y) && self.x_max.is_none_or(|m| x <= m)
     }
 
     /// The data range over every kept point (and band).
@@ -84,7 +131,7 @@ impl Figure {
         let mut ys = (f64::INFINITY, f64::NEG_INFINITY);
         for c in &self.curves {
             let mut add = |x: f64, y: f64| {
-                if keep(x, self.log_x) && keep(y, self.log_y) {
+                if self.shown(x, y) {
                     xs = (xs.0.min(x), xs.1.max(x));
                     ys = (ys.0.min(y), ys.1.max(y));
                 }
@@ -120,12 +167,20 @@ impl Figure {
     /// Writes the figure as SVG.
     pub fn write_svg(&self, path: &Path) -> Result<(), ExpError> {
         let err = |e: &dyn std::fmt::Display| ExpError::io(path, e);
-        let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(&e))?;
+        let outside = self.legend == Legend::Outside;
+        let width = if outside { 800 + LEGEND_WIDTH } else { 800 };
+        let full = SVGBackend::new(path, (width, 560)).into_drawing_area();
+        full.fill(&WHITE).map_err(|e| err(&e))?;
+        let (root, legend_area) = if outside {
+            let (a, b) = full.split_horizontally(800);
+            (a, Some(b))
+        } else {
+            (full.clone(), None)
+        };
         let Some(((x0, x1), (y0, y1))) = self.range() else {
             root.titled(&format!("{} (no data)", self.title), ("sans-serif", 18))
                 .map_err(|e| err(&e))?;
-            return root.present().map_err(|e| err(&e));
+            return full.present().map_err(|e| err(&e));
         };
         let mut builder = ChartBuilder::on(&root);
         builder
@@ -142,6 +197,8 @@ impl Figure {
                     .y_desc(self.y_label.as_str())
                     .y_label_formatter(&|v| format_tick(*v))
                     .x_label_formatter(&|v| format_tick(*v))
+                    .x_max_light_lines(light_lines(self.log_x, x0, x1))
+                    .y_max_light_lines(light_lines(self.log_y, y0, y1))
                     .draw()
                     .map_err(|e| err(&e))?;
                 for (k, c) in self.curves.iter().enumerate() {
@@ -149,12 +206,12 @@ impl Figure {
                     if let Some((lo, hi)) = &c.band {
                         let mut poly: Vec<(f64, f64)> = Vec::new();
                         for i in 0..c.x.len() {
-                            if keep(c.x[i], self.log_x) && keep(hi[i], self.log_y) {
+                            if self.shown(c.x[i], hi[i]) {
                                 poly.push((c.x[i], hi[i]));
                             }
                         }
                         for i in (0..c.x.len()).rev() {
-                            if keep(c.x[i], self.log_x) && keep(lo[i], self.log_y) {
+                            if self.shown(c.x[i], lo[i]) {
                                 poly.push((c.x[i], lo[i]));
                             }
                         }
@@ -167,22 +224,69 @@ impl Figure {
                     let pts: Vec<(f64, f64)> =
                         c.x.iter()
                             .zip(&c.y)
-                            .filter(|(x, y)| keep(**x, self.log_x) && keep(**y, self.log_y))
+                            .filter(|(x, y)| self.shown(**x, **y))
                             .map(|(x, y)| (*x, *y))
                             .collect();
-                    chart
-                        .draw_series(LineSeries::new(pts, color.stroke_width(2)))
-                        .map_err(|e| err(&e))?
-                        .label(c.label.as_str())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                    if self.dashed.contains(&c.label) {
+                        chart
+                            .draw_series(DashedLineSeries::new(pts, 8, 6, color.stroke_width(2)))
+                            .map_err(|e| err(&e))?
+                            .label(c.label.as_str())
+                            .legend(move |(x, y)| {
+                                EmptyElement::at((x, y))
+                                    + PathElement::new(vec![(0, 0), (7, 0)], color.stroke_width(2))
+                                    + PathElement::new(vec![(13, 0), (20, 0)], color.stroke_width(2))
+                            });
+                    } else if self.markers_only {
+                        // Shapes cycle with the colour, so that coinciding points (EXTRA and NIDS) both show.
+                        let label = c.label.as_str();
+                        match marker_shape(k) {
+                            Marker::Disc => {
+                                chart
+                                    .draw_series(pts.iter().map(|&p| Circle::new(p, 5, color.filled())))
+                                    .map_err(|e| err(&e))?
+                                    .label(label)
+                                    .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
+                            }
+                            Marker::Ring => {
+                                chart
+                                    .draw_series(pts.iter().map(|&p| Circle::new(p, 8, color.stroke_width(2))))
+                                    .map_err(|e| err(&e))?
+                                    .label(label)
+                                    .legend(move |(x, y)| Circle::new((x + 10, y), 7, color.stroke_width(2)));
+                            }
+                            Marker::Triangle => {
+                                chart
+                                    .draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 7, color.filled())))
+                                    .map_err(|e| err(&e))?
+                                    .label(label)
+                                    .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 7, color.filled()));
+                            }
+                            Marker::Cross => {
+                                chart
+                                    .draw_series(pts.iter().map(|&p| Cross::new(p, 7, color.stroke_width(2))))
+                                    .map_err(|e| err(&e))?
+                                    .label(label)
+                                    .legend(move |(x, y)| Cross::new((x + 10, y), 7, color.stroke_width(2)));
+                            }
+                        }
+                    } else {
+                        chart
+                            .draw_series(LineSeries::new(pts, color.stroke_width(2)))
+                            .map_err(|e| err(&e))?
+                            .label(c.label.as_str())
+                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                    }
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperRight)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .draw()
-                    .map_err(|e| err(&e))?;
+                if !outside {
+                    chart
+                        .configure_series_labels()
+                        .position(self.legend.position())
+                        .background_style(WHITE.mix(0.85))
+                        .border_style(BLACK)
+                        .draw()
+                        .map_err(|e| err(&e))?;
+                }
             }};
         }
         match (self.log_x, self.log_y) {
@@ -205,8 +309,64 @@ impl Figure {
                     .map_err(|e| err(&e))?
             ),
         }
-        root.present().map_err(|e| err(&e))
+        if let Some(area) = legend_area {
+            self.draw_outside_legend(&area).map_err(|e| err(&e))?;
+        }
+        full.present().map_err(|e| err(&e))
     }
+
+    /// The legend of [`Legend::Outside`]: one row per curve (sample line, dashes or marker, then the label).
+    fn draw_outside_legend<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        let style = ("sans-serif", 14)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (k, c) in self.curves.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let y = 70 + 24 * k as i32;
+            if self.dashed.contains(&c.label) {
+                area.draw(&PathElement::new(vec![(6, y), (14, y)], color.stroke_width(2)))?;
+                area.draw(&PathElement::new(vec![(20, y), (28, y)], color.stroke_width(2)))?;
+            } else if self.markers_only {
+                match marker_shape(k) {
+                    Marker::Disc => area.draw(&Circle::new((17, y), 5, color.filled()))?,
+                    Marker::Ring => area.draw(&Circle::new((17, y), 7, color.stroke_width(2)))?,
+                    Marker::Triangle => area.draw(&TriangleMarker::new((17, y), 7, color.filled()))?,
+                    Marker::Cross => area.draw(&Cross::new((17, y), 7, color.stroke_width(2)))?,
+                }
+            } else {
+                area.draw(&PathElement::new(vec![(6, y), (28, y)], color.stroke_width(2)))?;
+            }
+            area.draw(&Text::new(c.label.as_str(), (36, y), style.clone()))?;
+        }
+        Ok(())
+    }
+}
+
+/// The marker shapes of `markers_only` figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Disc,
+    Ring,
+    Triangle,
+    Cross,
+}
+
+/// The shape of the k-th curve's markers: disc, ring, triangle, cross, in turn.
+fn marker_shape(k: usize) -> Marker {
+    [Marker::Disc, Marker::Ring, Marker::Triangle, Marker::Cross][k % 4]
+}
+
+/// Width in pixels of the legend column of [`Legend::Outside`].
+const LEGEND_WIDTH: u32 = 310;
+
+/// The light (minor) grid lines per bold one: plotters' default, except on a log axis spanning less than two
+/// decades, where its light lines pile up linearly below each power of 10 (a grey band at 9–11); there, none.
+fn light_lines(log: bool, lo: f64, hi: f64) -> usize {
+    if log && (hi / lo).log10() < 2.0 { 0 } else { 10 }
 }
 
 /// A compact tick label: plain for moderate magnitudes, scientific otherwise.
@@ -218,7 +378,14 @@ fn format_tick(v: f64) -> String {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
-        format!("{v:.0e}")
+        // One significant digit when that is exact (1e5, 2e-3), else two (1.5e5): `{:.0e}` alone would print
+        // 1.5e5 and 2.5e5 both as "2e5".
+        let short = format!("{v:.0e}");
+        if short.parse::<f64>().is_ok_and(|p| (p - v).abs() <= 1e-9 * a) {
+            short
+        } else {
+            format!("{v:.1e}")
+        }
     }
 }
 
@@ -290,11 +457,37 @@ mod tests {
         ));
         let mut t = LongTable::new(&["iteration", "rel_error"]);
         t.push("GD", 0, vec![0.0, 1.0]);
+        f.dashed.push("GD".into());
         let svg = save(&dir, "fig", &f, &t).unwrap();
         let text = std::fs::read_to_string(dir.join(&svg)).unwrap();
         assert!(text.contains("<svg") && text.contains("GD") && text.contains("relative error"));
         let csv = std::fs::read_to_string(dir.join("fig.csv")).unwrap();
         assert_eq!(csv.lines().next().unwrap(), "algorithm,trial,iteration,rel_error");
+        // Markers only, clipped x, another legend corner.
+        let mut g = Figure::log_y("t", "κ·κ_W", "rounds");
+        g.log_x = true;
+        g.markers_only = true;
+        g.x_max = Some(10.0);
+        g.legend = Legend::LowerRight;
+        g.curves
+            .push(Curve::new("IDEAL", &[(1.0, 10.0), (5.0, 30.0), (100.0, 1e6)]));
+        assert!(g.range().unwrap().0.1 < 20.0);
+        g.write_svg(&dir.join("g.svg")).unwrap();
+        assert!(std::fs::read_to_string(dir.join("g.svg")).unwrap().contains("<circle"));
+        // The legend outside the plot widens the SVG and still names every curve.
+        g.legend = Legend::Outside;
+        g.write_svg(&dir.join("h.svg")).unwrap();
+        let h = std::fs::read_to_string(dir.join("h.svg")).unwrap();
+        assert!(h.contains(&format!("width=\"{}\"", 800 + LEGEND_WIDTH)) && h.contains("IDEAL"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn tick_labels_are_distinct() {
+        assert_eq!(format_tick(1e5), "1e5");
+        assert_eq!(format_tick(1.5e5), "1.5e5");
+        assert_eq!(format_tick(2.5e5), "2.5e5");
+        assert_eq!(format_tick(1e-3), "1e-3");
+        assert_eq!(format_tick(250.0), "250");
     }
 }

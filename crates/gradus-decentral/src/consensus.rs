@@ -274,23 +274,11 @@ impl ConsensusProblem {
         work.full_gradients += 1;
     }
 
-    /// `Ok` when closed-form dual gradients are available (quadratic nodes), else
-    /// [`DecentralError::Unsupported`] naming `solver`.
-    pub fn dual_gradients_supported(&self, solver: &'static str) -> Result<()> {
-        if self.quadratic.is_some() {
-            Ok(())
-        } else {
-            Err(DecentralError::Unsupported {
-                solver,
-                reason: "closed-form dual gradients need quadratic node objectives; use IDEAL (rho > 0) instead".into(),
-            })
-        }
-    }
-
     /// out_i = argmin_x fᵢ(x) + ⟨zᵢ, x⟩ = ∇fᵢ*(−zᵢ) for every local node (closed form cᵢ − Aᵢ⁻¹zᵢ for quadratics):
     /// one dual-gradient computation, counted as one full gradient.
     ///
-    /// Errors: [`DecentralError::Unsupported`] for non-quadratic problems.
+    /// Errors: [`DecentralError::Unsupported`] for non-quadratic problems, whose dual gradients need an inner solve
+    /// ([`crate::dual::DualGradients`], what SSDA and MSDA use for them).
     pub fn dual_gradients(
         &self,
         comm: &dyn Communicator,
@@ -300,7 +288,8 @@ impl ConsensusProblem {
     ) -> Result<()> {
         let nodes = self.quadratic.as_ref().ok_or_else(|| DecentralError::Unsupported {
             solver: "dual gradients",
-            reason: "closed-form dual gradients need quadratic node objectives; use IDEAL (rho > 0) instead".into(),
+            reason: "closed-form dual gradients need quadratic node objectives; use dual::DualGradients (inner solves)"
+                .into(),
         })?;
         comm.for_each_node(z, out, &|i, zi, oi| quadratic_dual_gradient(&nodes[i], zi, oi));
         work.full_gradients += 1;

@@ -14,7 +14,7 @@
 //! minus the sum of its off-diagonal row, so W·1 = 0 up to one rounding per entry.
 //!
 //! The spectrum comes from nalgebra's symmetric eigen-solver (`SymmetricEigen`) on the dense m × m matrix. For
-//! m = 1 the spectrum is empty; by convention λ_max = λ_min⁺ = 1, κ_W = 1 (products by W = [0] are zero anyway).
+//! m = 1 the spectrum is empty; by convention λ_max = λ_min⁺ = 1, κ_W = 1 (products by W = \[0\] are zero anyway).
 
 use nalgebra::{DMatrix, SymmetricEigen};
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};

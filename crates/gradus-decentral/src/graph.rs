@@ -10,7 +10,7 @@
 //! | [`Graph::torus`] | 2-D grid r × c with wrap-around | |
 //! | [`Graph::barbell`] | two cliques of ⌈m/2⌉ and ⌊m/2⌋ nodes joined by one edge | the authors' `'Barbell'` |
 //! | [`Graph::erdos_renyi`] | each pair with probability p | redrawn until connected, else an error |
-//! | [`Graph::random_geometric`] | points uniform in [0,1]², edges within distance r | redrawn until connected |
+//! | [`Graph::random_geometric`] | points uniform in \[0,1\]², edges within distance r | redrawn until connected |
 //!
 //! Every graph stores sorted adjacency lists, so products by a gossip matrix visit neighbours in a fixed order.
 

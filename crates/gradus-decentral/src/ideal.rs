@@ -16,8 +16,9 @@
 //! Inner solvers ([`InnerSolver`]): `Agd` (Nesterov, step h, momentum β_in, restarted at every outer step: y₀ = x₀
 //! = X_k, as in the authors' `AccGDSolver.m`), `Gd` (step h), `Exact` (a centralized reference solve of the
 //! md × md linear system for quadratics, counted as one gradient and no round; with ρ = 0 the inner problem
-//! separates and the exact solve is the local dual gradient — SSDA). Inner stopping ([`InnerStop`]): a fixed T,
-//! or ‖∇P_k‖_F ≤ ε₀·qᵏ (checked with an all-reduce, which a real network pays for).
+//! separates and the exact solve is the local dual gradient — SSDA: closed-form for quadratic nodes, by warm-started
+//! local L-BFGS to a certified accuracy for any other smooth strongly convex node, [`crate::dual`]). Inner stopping
+//! ([`InnerStop`]): a fixed T, or ‖∇P_k‖_F ≤ ε₀·qᵏ (checked with an all-reduce, which a real network pays for).
 //!
 //! # Parameter rules (spec §1.3, derived and checked numerically there)
 //!
@@ -38,6 +39,7 @@
 //! | `gossip` | `Plain` | `Plain`, `Chebyshev { k }` | W or P_K(W) (MIDEAL), K = ⌊√κ_W⌋ by default |
 //! | `gossip_scale` | 1 | > 0 | use c·W instead of W (EXTRA as a special case) |
 //! | `dual_init` | `Zero` | `Zero`, `RhoWX0` | Y₀ = 0 or ρ·W X₀ |
+//! | `dual` | [`DualSolveParams::default`] | see [`crate::dual`] | local dual-gradient solves (`Exact`, ρ = 0, non-quadratic nodes) |
 //!
 //! **The inner rule.** The spec's fixed T = ⌈√κ_in⌉ (`inner_factor = 1`) is not a contraction in distance in the
 //! worst case (AGD's bound ‖x_T − x*‖² ≤ (κ_in + 1)(1 − 1/√κ_in)ᵀ‖x₀ − x*‖² needs T ≈ √κ_in·ln κ_in for that), and
@@ -62,6 +64,7 @@ use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::chebyshev::{GossipBuffers, GossipOperator};
 use crate::consensus::{ConsensusProblem, flat};
+use crate::dual::{DualGradients, DualSolveParams, DualStatistics};
 use crate::error::{DecentralError, Result, check_momentum, check_nonnegative, check_positive, invalid};
 use crate::gossip::Spectrum;
 use crate::network::Communicator;
@@ -82,7 +85,9 @@ pub enum InnerSolver {
     Agd,
     /// Gradient descent.
     Gd,
-    /// Exact minimization of P_k (quadratic problems; a centralized reference unless ρ = 0).
+    /// Exact minimization of P_k: with ρ > 0 a centralized reference solve for quadratic problems; with ρ = 0
+    /// (SSDA, MSDA) the local dual gradients, closed-form for quadratic nodes and by warm-started local L-BFGS
+    /// solves to a certified accuracy otherwise ([`crate::dual`]).
     Exact,
 }
 
@@ -161,6 +166,8 @@ pub struct IdealParams {
     pub gossip_scale: f64,
     /// Y₀.
     pub dual_init: DualInit,
+    /// The local dual-gradient solves of `Exact` with ρ = 0 on non-quadratic nodes ([`crate::dual`]).
+    pub dual: DualSolveParams,
 }
 
 /// Every parameter of a run, resolved from the rules.
@@ -263,6 +270,7 @@ impl IdealParams {
         }
         check_nonnegative(SOLVER, "inner_factor", self.inner_factor)?;
         check_nonnegative(SOLVER, "gossip_scale", self.gossip_scale)?;
+        self.dual.validate()?;
         match self.inner_stop {
             Some(InnerStop::Fixed(0)) => Err(invalid(SOLVER, "inner_stop (T)", 0.0, "must be >= 1")),
             Some(InnerStop::Accuracy {
@@ -378,6 +386,8 @@ pub struct IdealState<'a> {
     z: Array2<f64>,
     buf: GossipBuffers,
     exact: Option<ExactInner>,
+    /// Local dual gradients by inner solves (`Exact` with ρ = 0 on non-quadratic nodes).
+    dual: Option<DualGradients>,
     outer: u64,
 }
 
@@ -386,7 +396,7 @@ impl<'a> IdealState<'a> {
     /// md × md system once).
     ///
     /// Errors: invalid parameters; X₀ not m × d or not finite; a network of another size; the exact inner solver
-    /// on a non-quadratic problem or on a communicator without a dense W.
+    /// with ρ > 0 on a non-quadratic problem or on a communicator without a dense W.
     pub fn new(
         problem: &'a ConsensusProblem,
         comm: &'a dyn Communicator,
@@ -397,21 +407,24 @@ impl<'a> IdealState<'a> {
         check_start(problem, x0)?;
         let resolved = params.resolve(problem.strong_convexity(), problem.smoothness(), comm.spectrum())?;
         let (m, d) = x0.dim();
-        let exact = if params.inner == InnerSolver::Exact {
-            if problem.quadratic_nodes().is_none() {
-                return Err(DecentralError::Unsupported {
-                    solver: SOLVER,
-                    reason: "the exact inner solver needs quadratic node objectives; use Agd or Gd".into(),
-                });
-            }
+        let (mut exact, mut dual) = (None, None);
+        if params.inner == InnerSolver::Exact {
+            let quadratic = problem.quadratic_nodes().is_some();
             if resolved.rho > 0.0 {
-                Some(exact_inner(problem, comm, &resolved)?)
-            } else {
-                None
+                if !quadratic {
+                    return Err(DecentralError::Unsupported {
+                        solver: SOLVER,
+                        reason: "the exact inner solver with rho > 0 needs quadratic node objectives; use Agd or Gd \
+                                 (with rho = 0 the inner problem separates into local dual gradients, which any \
+                                 smooth strongly convex node supports)"
+                            .into(),
+                    });
+                }
+                exact = Some(exact_inner(problem, comm, &resolved)?);
+            } else if !quadratic {
+                dual = Some(DualGradients::new(problem, x0, &params.dual)?);
             }
-        } else {
-            None
-        };
+        }
         let mut state = IdealState {
             problem,
             comm,
@@ -426,6 +439,7 @@ impl<'a> IdealState<'a> {
             z: Array2::zeros((m, d)),
             buf: GossipBuffers::new(m, d),
             exact,
+            dual,
             outer: 0,
         };
         if params.dual_init == DualInit::RhoWX0 {
@@ -442,6 +456,11 @@ impl<'a> IdealState<'a> {
     /// The resolved parameters.
     pub fn parameters(&self) -> &IdealResolved {
         &self.params
+    }
+
+    /// The counts of the local dual-gradient solves (SSDA/MSDA on non-quadratic nodes), if any.
+    pub fn dual_statistics(&self) -> Option<DualStatistics> {
+        self.dual.as_ref().map(DualGradients::statistics)
     }
 
     /// The dual variable Y_k (m × d; it stays in range(W)).
@@ -497,9 +516,12 @@ impl<'a> IdealState<'a> {
         match self.inner {
             InnerSolver::Exact => {
                 match &mut self.exact {
-                    None => self
-                        .problem
-                        .dual_gradients(self.comm, self.z.view(), self.x.view_mut(), work)?,
+                    None => match &mut self.dual {
+                        Some(dual) => dual.compute(self.problem, self.comm, self.z.view(), self.x.view_mut(), work),
+                        None => self
+                            .problem
+                            .dual_gradients(self.comm, self.z.view(), self.x.view_mut(), work)?,
+                    },
                     Some(ex) => {
                         let d = self.x.ncols();
                         for (k, v) in ex.rhs.iter_mut().enumerate() {
@@ -566,7 +588,7 @@ impl Method for IdealState<'_> {
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
         if self.inner_solve(work).is_err() {
-            // Only the exact solver on a non-quadratic problem fails, which `new` rules out.
+            // Only the closed-form dual gradients on a non-quadratic problem fail, which `new` rules out.
             return StepOutcome::Stalled;
         }
         self.apply_operator_to_x(work);

@@ -24,9 +24,12 @@
 //! | [`DgdParams`] (inexact with a constant step) | `dgd.rs` | 1 / 1 |
 //! | [`ApmcParams`] | `apm_c.rs` | T_k / 1 |
 //!
+//! A dual gradient is closed-form on quadratic nodes (one gradient computation) and a local warm-started L-BFGS
+//! solve to a certified accuracy on any other smooth strongly convex node ([`dual`]; its inner gradients count).
+//!
 //! Work is counted in [`gradus_oracle::Work`]: `communication_rounds` (one per product by W, K per product by
 //! P_K(W)) and `full_gradients` (one per network-wide round of local gradients, every node computing ∇fᵢ once;
-//! a dual gradient ∇fᵢ* counts the same).
+//! a closed-form dual gradient ∇fᵢ* counts the same, an inner solve its largest per-node gradient count).
 //!
 //! ```
 //! use gradus_decentral::{ConsensusMonitor, ConsensusProblem, GossipKind, GossipMatrix, Graph, IdealParams, Simulator};
@@ -53,6 +56,7 @@ pub mod chebyshev;
 pub mod consensus;
 pub mod dgd;
 pub mod diging;
+pub mod dual;
 pub mod error;
 pub mod extra;
 pub mod gossip;
@@ -71,6 +75,7 @@ pub use chebyshev::{Chebyshev, GossipBuffers, GossipOperator};
 pub use consensus::{ConsensusMonitor, ConsensusProblem};
 pub use dgd::DgdParams;
 pub use diging::DigingParams;
+pub use dual::{DualAccuracy, DualGradients, DualInnerSolver, DualSolveParams, DualStatistics};
 pub use error::{DecentralError, Result};
 pub use extra::ExtraParams;
 pub use gossip::{GossipKind, GossipMatrix, Spectrum};

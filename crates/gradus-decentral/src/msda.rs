@@ -9,12 +9,14 @@
 //! η = μ(1 + c₁²ᴷ)/(1 + c₁ᴷ)²,   β = ((1 + c₁ᴷ)√κ − 1 + c₁ᴷ)/((1 + c₁ᴷ)√κ + 1 − c₁ᴷ)
 //! ```
 //! (η = μ/λ_max(P_K) and β the Nesterov momentum of κ·κ(P_K), the same as DADAO's `MSDA_optimizer`.)
-//! K communication rounds and one dual-gradient computation per iteration.
+//! K communication rounds and one dual-gradient computation per iteration. Dual gradients as in SSDA: closed-form
+//! for quadratic nodes, by warm-started local L-BFGS solves to a certified accuracy otherwise ([`crate::dual`]).
 //!
 //! | name | default | range | meaning |
 //! |---|---|---|---|
 //! | `k` | ⌊√κ_W⌋ | ≥ 1 | Chebyshev degree |
 //! | `eta`, `beta` | above | > 0, [0, 1) | dual step and momentum |
+//! | `dual` | [`DualSolveParams::default`] | see [`crate::dual`] | inner solves (non-quadratic nodes) |
 //!
 //! Reference: K. Scaman et al., ICML 2017, Alg. 2.
 
@@ -22,6 +24,7 @@ use gradus_oracle::{Monitor, Observer, Report, RunConfig};
 use ndarray::ArrayView2;
 
 use crate::consensus::ConsensusProblem;
+use crate::dual::DualSolveParams;
 use crate::error::Result;
 use crate::ideal::{GossipChoice, IdealParams, IdealState};
 use crate::network::Communicator;
@@ -35,6 +38,8 @@ pub struct MsdaParams {
     pub eta: Option<f64>,
     /// β (None: the Nesterov momentum of κ·κ(P_K)).
     pub beta: Option<f64>,
+    /// The local dual-gradient solves for non-quadratic nodes ([`crate::dual`]).
+    pub dual: DualSolveParams,
 }
 
 impl MsdaParams {
@@ -48,6 +53,7 @@ impl MsdaParams {
         IdealParams {
             eta: self.eta,
             beta: self.beta,
+            dual: self.dual,
             gossip: GossipChoice::Chebyshev(self.k),
             ..IdealParams::ssda()
         }
@@ -60,7 +66,6 @@ impl MsdaParams {
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
     ) -> Result<IdealState<'a>> {
-        problem.dual_gradients_supported("msda")?;
         IdealState::new(problem, comm, x0, &self.as_ideal())
     }
 

@@ -1,5 +1,5 @@
 //! SSDA, the single-step dual accelerated method (Scaman, Bach, Bubeck, Lee, Massoulié 2017), run as IDEAL with
-//! ρ = 0 and exact (local, closed-form) dual gradients:
+//! ρ = 0 and exact (local) dual gradients:
 //!
 //! ```text
 //! X_{k+1} = ∇F*(−Z_k)        (row-wise argmin fᵢ(x) + ⟨zᵢ, x⟩)
@@ -8,13 +8,18 @@
 //! ```
 //! (Scaman et al.'s Λ is −Z.) One communication round and one dual-gradient computation per iteration.
 //!
+//! Dual gradients are closed-form for quadratic nodes (cᵢ − Aᵢ⁻¹zᵢ, counted as one gradient computation). Any
+//! other smooth strongly convex node (e.g. the split L2-logistic) gets them by a local inner solve
+//! ([`crate::dual`]): L-BFGS warm-started at the node's previous dual gradient, with its curvature memory kept
+//! across iterations, stopped when ‖∇fᵢ(x) + zᵢ‖ ≤ (δ/κᵢ)·(that norm at the warm start), which certifies that the
+//! inner error contracts by δ per iteration; each inner gradient counts as a local gradient computation (the
+//! largest count over the nodes per iteration).
+//!
 //! | name | default | range | meaning |
 //! |---|---|---|---|
 //! | `eta` | μ/λ_max | > 0 | dual step |
 //! | `beta` | (√(κκ_W) − 1)/(√(κκ_W) + 1) | [0, 1) | dual momentum |
-//!
-//! Dual gradients are closed-form for quadratic nodes; other problems give [`crate::DecentralError::Unsupported`]
-//! (use IDEAL with ρ > 0, whose inner problems need only gradients).
+//! | `dual` | [`DualSolveParams::default`] (L-BFGS, δ = 1/2, memory 30, ≤ 1000 gradients) | see [`crate::dual`] | inner solves (non-quadratic nodes) |
 //!
 //! Reference: K. Scaman, F. Bach, S. Bubeck, Y. T. Lee, L. Massoulié, *Optimal algorithms for smooth and strongly
 //! convex distributed optimization in networks*, ICML 2017, Alg. 1.
@@ -23,6 +28,7 @@ use gradus_oracle::{Monitor, Observer, Report, RunConfig};
 use ndarray::ArrayView2;
 
 use crate::consensus::ConsensusProblem;
+use crate::dual::DualSolveParams;
 use crate::error::Result;
 use crate::ideal::{IdealParams, IdealState};
 use crate::network::Communicator;
@@ -34,6 +40,8 @@ pub struct SsdaParams {
     pub eta: Option<f64>,
     /// β (None: the Nesterov momentum of κκ_W).
     pub beta: Option<f64>,
+    /// The local dual-gradient solves for non-quadratic nodes ([`crate::dual`]).
+    pub dual: DualSolveParams,
 }
 
 impl SsdaParams {
@@ -47,6 +55,7 @@ impl SsdaParams {
         IdealParams {
             eta: self.eta,
             beta: self.beta,
+            dual: self.dual,
             ..IdealParams::ssda()
         }
     }
@@ -58,7 +67,6 @@ impl SsdaParams {
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
     ) -> Result<IdealState<'a>> {
-        problem.dual_gradients_supported("ssda")?;
         IdealState::new(problem, comm, x0, &self.as_ideal())
     }
 

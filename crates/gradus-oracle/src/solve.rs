@@ -120,10 +120,10 @@ pub struct Report {
 /// Runs `method` until a stopping rule fires, recording metrics from `monitor` and calling `observer` on every
 /// row.
 ///
-/// Order in each iteration: budget checks (iterations, passes, time), one step (timed), the divergence check
-/// (every entry of the iterate finite, else [`Status::Diverged`] with the last finite iterate), the solver's own
-/// outcome, then recording and the target check on recorded rows. A NaN metric, or an infinite first metric (the
-/// objective by convention), on a recorded row also counts as divergence.
+/// Order in each iteration: budget checks (iterations, passes, communication rounds, time), one step (timed), the
+/// divergence check (every entry of the iterate finite, else [`Status::Diverged`] with the last finite iterate), the
+/// solver's own outcome, then recording and the target check on recorded rows. A NaN metric, or an infinite first
+/// metric (the objective by convention), on a recorded row also counts as divergence.
 pub fn run(
     method: &mut dyn Method,
     monitor: &dyn Monitor,
@@ -193,6 +193,13 @@ pub fn run(
                 .stop
                 .max_passes
                 .is_some_and(|p| work.passes(config.epoch_size) >= p)
+            {
+                break Status::MaxWork;
+            }
+            if config
+                .stop
+                .max_communication_rounds
+                .is_some_and(|r| work.communication_rounds >= r)
             {
                 break Status::MaxWork;
             }
@@ -331,6 +338,75 @@ mod tests {
             ref s => panic!("expected divergence, got {s:?}"),
         }
         assert_eq!(r.x[0], 1e10);
+    }
+
+    /// x ← a·x with `rounds` communication rounds per step.
+    struct Gossiping {
+        x: Array1<f64>,
+        rounds: u64,
+    }
+    impl Method for Gossiping {
+        fn iterate(&self) -> ArrayView1<'_, f64> {
+            self.x.view()
+        }
+        fn step(&mut self, work: &mut Work) -> StepOutcome {
+            self.x *= 0.5;
+            work.communication_rounds += self.rounds;
+            work.full_gradients += 1;
+            StepOutcome::Continue
+        }
+    }
+
+    #[test]
+    fn stops_on_the_communication_round_budget() {
+        // 3 rounds per step, budget 10: checked before each step, so 4 steps run (12 rounds, the last overshoots).
+        let mut m = Gossiping {
+            x: array![1.0],
+            rounds: 3,
+        };
+        let cfg = RunConfig::new(Stop::iterations(1000).with_max_communication_rounds(10), 1).record_every(100);
+        let r = run(&mut m, &Norm, &cfg, &mut Silent).unwrap();
+        assert_eq!(r.status, Status::MaxWork);
+        assert_eq!(r.iterations, 4);
+        assert_eq!(r.work.communication_rounds, 12);
+        assert_eq!(r.trace.rows.last().unwrap().work.communication_rounds, 12);
+        // A target reached first still wins; an iteration budget hit first still says so.
+        let mut m = Gossiping {
+            x: array![1.0],
+            rounds: 1,
+        };
+        let cfg = RunConfig::new(
+            Stop::iterations(1000)
+                .with_max_communication_rounds(100)
+                .with_target("norm", 0.1),
+            1,
+        );
+        assert_eq!(run(&mut m, &Norm, &cfg, &mut Silent).unwrap().status, Status::Converged);
+        let mut m = Gossiping {
+            x: array![1.0],
+            rounds: 1,
+        };
+        let cfg = RunConfig::new(Stop::iterations(5).with_max_communication_rounds(100), 1);
+        assert_eq!(
+            run(&mut m, &Norm, &cfg, &mut Silent).unwrap().status,
+            Status::MaxIterations
+        );
+        // A budget of 0 rounds is invalid.
+        let e = Stop::iterations(5)
+            .with_max_communication_rounds(0)
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("max_communication_rounds"), "{e}");
+        let mut m = Gossiping {
+            x: array![1.0],
+            rounds: 1,
+        };
+        let cfg = RunConfig::new(Stop::iterations(5).with_max_communication_rounds(0), 1);
+        assert!(run(&mut m, &Norm, &cfg, &mut Silent).is_err());
+        // Without the field (older serialized rules) it defaults to no budget.
+        let old = r#"{"max_iterations":7,"max_passes":null,"max_seconds":null,"target":null}"#;
+        let stop: Stop = serde_json::from_str(old).unwrap();
+        assert_eq!(stop, Stop::iterations(7));
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub struct Stop {
     pub max_passes: Option<f64>,
     /// At most this many seconds of solver time.
     pub max_seconds: Option<f64>,
+    /// At most this many communication rounds ([`crate::Work::communication_rounds`]; decentralized solvers).
+    /// Checked before each step, like the other budgets, so the last step may overshoot by its own rounds.
+    #[serde(default)]
+    pub max_communication_rounds: Option<u64>,
     /// Stop when a named metric is at or below a value (checked at every recorded row).
     pub target: Option<Target>,
 }
@@ -33,6 +37,7 @@ impl Default for Stop {
             max_iterations: 1000,
             max_passes: None,
             max_seconds: None,
+            max_communication_rounds: None,
             target: None,
         }
     }
@@ -68,6 +73,12 @@ impl Stop {
         self
     }
 
+    /// Adds a budget of communication rounds (ends the run with [`Status::MaxWork`]).
+    pub fn with_max_communication_rounds(mut self, rounds: u64) -> Self {
+        self.max_communication_rounds = Some(rounds);
+        self
+    }
+
     /// Checks every value.
     pub fn validate(&self) -> Result<()> {
         if self.max_iterations == 0 {
@@ -82,6 +93,13 @@ impl Stop {
         }
         if let Some(s) = self.max_seconds {
             check_positive("max_seconds", s)?;
+        }
+        if self.max_communication_rounds == Some(0) {
+            return Err(OracleError::InvalidParameter {
+                name: "max_communication_rounds",
+                value: "0".into(),
+                reason: "must be >= 1",
+            });
         }
         if let Some(t) = &self.target
             && t.below.is_nan()
@@ -103,7 +121,7 @@ pub enum Status {
     Converged,
     /// The iteration budget ran out.
     MaxIterations,
-    /// The pass (work) budget ran out.
+    /// A work budget ran out (passes, or communication rounds).
     MaxWork,
     /// The time budget ran out.
     TimeOut,
