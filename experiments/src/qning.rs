@@ -144,25 +144,57 @@ pub fn run(ctx: &Ctx) -> Result<Outcome, ExpError> {
         "Fashion-MNIST elastic net, μ = 1/(10n), λ₁ = 10/n",
         &mut figures,
     )?;
+    // Support at the curves' target (1e-10): reported, not claimed — a prox method identifies the support only
+    // once its error is below the smallest dual slack of the zero coordinates, so a coordinate can still be
+    // leaving the support there (2 of 784 in the full run at 4.6e-11).
+    let support_mismatch = |out: &Array1<f64>| {
+        out.iter()
+            .zip(x_ref.iter())
+            .filter(|(a, b)| (**a == 0.0) != (**b == 0.0))
+            .count()
+    };
     let out = &reports[2].x;
-    let mismatched = out
-        .iter()
-        .zip(x_ref.iter())
-        .filter(|(a, b)| (**a == 0.0) != (**b == 0.0))
-        .count();
     notes.push(format!(
-        "Q2: QNing-SVRG output ({} after {:.1} passes, rel. subopt {:.2e}) has {} nonzeros; {} coordinates differ in \
-         support from the certified solution",
+        "Q2: QNing-SVRG at the curves' target ({} after {:.1} passes, rel. subopt {:.2e}) has {} nonzeros; {} \
+         coordinates differ in support from the certified solution",
         reports[2].status.name(),
         reports[2].work.passes(n),
         reports[2].trace.last_value("rel_subopt").unwrap_or(f64::NAN),
         out.iter().filter(|v| **v != 0.0).count(),
+        support_mismatch(out)
+    ));
+    // The claim: QNing-SVRG stopped as `gradus fit` stops it, on its own certified relative duality gap (1e-12),
+    // with the experiment's seed (the reference used another seed).
+    let cfg = RunConfig::new(Stop::iterations(5000).with_target("rel_gap", 1e-12), n).record_every(5);
+    let opts = NamedOptions {
+        seed: ctx.seed,
+        ..NamedOptions::default()
+    };
+    let mon = DualityGapMonitor::new(&model);
+    let (fit, _) = solve_named(
+        "qning-svrg",
+        &model,
+        Array1::zeros(model.dim()).view(),
+        &cfg,
+        &mon,
+        &mut Silent,
+        &opts,
+    )
+    .map_err(qerr)?;
+    let mismatched = support_mismatch(&fit.x);
+    notes.push(format!(
+        "Q2 claim run: QNing-SVRG to a relative duality gap ≤ 1e-12 ({} after {:.1} passes): {} nonzeros, {} \
+         coordinates differ in support from the certified solution",
+        fit.status.name(),
+        fit.work.passes(n),
+        fit.x.iter().filter(|v| **v != 0.0).count(),
         mismatched
     ));
     claims.push(Claim::at_most(
         "qning.Q2.exact_sparsity",
-        "the support of QNing-SVRG's elastic-net output (run to relative suboptimality 1e-10) equals the support of \
-         the gap-certified solution, with exact zeros: the number of mismatched coordinates is 0",
+        "the support of QNing-SVRG's elastic-net output, run until its certified relative duality gap is <= 1e-12 \
+         (the stopping rule of `gradus fit`), equals the support of the reference solution (certified at 1e-13, \
+         another seed), with exact zeros: the number of mismatched coordinates is 0",
         mismatched as f64,
         0.0,
         true,
@@ -258,9 +290,14 @@ fn certify_smooth(model: &LinearModel) -> Result<(f64, f64), ExpError> {
     Ok((p, gap / p))
 }
 
-/// x*, F* and the relative gap of a composite model, from a long QNing-SVRG run stopped at relative gap 1e-13.
+/// x*, F* and the relative gap of a composite model, from a long QNing-SVRG run stopped at relative gap 1e-13 or
+/// after 400 passes (the lasso's gap levels off near 2.5e-13 in the full run; running on for 5000 outer iterations
+/// cost 12 minutes there and gained nothing). The gap reached is reported with F*.
 fn certify_composite(model: &LinearModel) -> Result<(Array1<f64>, f64, f64), ExpError> {
-    let cfg = RunConfig::new(Stop::iterations(5000).with_target("rel_gap", CERTIFICATE), model.n()).record_every(5);
+    let stop = Stop::iterations(5000)
+        .with_max_passes(400.0)
+        .with_target("rel_gap", CERTIFICATE);
+    let cfg = RunConfig::new(stop, model.n()).record_every(5);
     let x0 = Array1::zeros(model.dim());
     let mon = DualityGapMonitor::new(model);
     let opts = NamedOptions {

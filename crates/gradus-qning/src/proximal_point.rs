@@ -86,7 +86,12 @@ impl<'a> ProximalPoint<'a> {
 
     /// h_z(w) given the margins m = Xw.
     pub fn value_from_margins(&self, w: ArrayView1<f64>, margins: ArrayView1<f64>) -> f64 {
-        let mut v = self.model.mean_loss(margins) + 0.5 * self.model.l2() * w.dot(&w);
+        self.value_from_mean_loss(w, self.model.mean_loss(margins))
+    }
+
+    /// h_z(w) given the data term (1/n) Σᵢ φᵢ(aᵢᵀw).
+    pub fn value_from_mean_loss(&self, w: ArrayView1<f64>, mean_loss: f64) -> f64 {
+        let mut v = mean_loss + 0.5 * self.model.l2() * w.dot(&w);
         if self.model.l1() > 0.0 {
             v += self.model.l1() * w.iter().map(|x| x.abs()).sum::<f64>();
         }

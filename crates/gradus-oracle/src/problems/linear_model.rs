@@ -195,6 +195,30 @@ impl LinearModel {
         s
     }
 
+    /// (1/n) Σᵢ φ(aᵢᵀx; yᵢ), and out = (1/n) Σᵢ φ′(aᵢᵀx; yᵢ) aᵢ: the data term and its gradient, without the
+    /// regularizers, in one fused parallel sweep over the rows (for each row the margin, the loss and the axpy while
+    /// the row is in cache; chunk partials added in chunk order, so the bits do not depend on the thread count).
+    /// The duality gap of `gradus-qning` needs exactly these two (its dual point is uᵢ = φ′(aᵢᵀx)).
+    pub fn mean_loss_and_data_gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) -> f64 {
+        let xs = contiguous(&x);
+        let d = self.design.ncols();
+        let chunks = self.design.chunks();
+        let mut partials = vec![0.0; chunks.len() * d];
+        let mut losses = vec![0.0; chunks.len()];
+        partials
+            .par_chunks_mut(d.max(1))
+            .zip(losses.par_iter_mut())
+            .zip(chunks.par_iter())
+            .for_each(|((part, loss), &(a, b))| *loss = self.chunk_loss_and_gradient(a, b, &xs, part));
+        out.fill(0.0);
+        for part in partials.chunks(d.max(1)) {
+            out.zip_mut_with(&ndarray::ArrayView1::from(part), |o, p| *o += p);
+        }
+        let inv_n = 1.0 / self.n() as f64;
+        out.mapv_inplace(|g| g * inv_n);
+        losses.iter().sum::<f64>() * inv_n
+    }
+
     /// Writes φ′(mᵢ; yᵢ) for every i (parallel, element-wise).
     pub fn loss_derivatives(&self, margins: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
         let loss = self.loss;
@@ -234,23 +258,9 @@ impl Objective for LinearModel {
     /// are added in chunk order, so the result does not depend on the number of threads.
     /// f = mean φ(Xx) + (λ₂/2)‖x‖², ∇f = Xᵀφ′(Xx)/n + λ₂x.
     fn value_and_gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) -> f64 {
-        let xs = contiguous(&x);
-        let d = self.design.ncols();
-        let chunks = self.design.chunks();
-        let mut partials = vec![0.0; chunks.len() * d];
-        let mut losses = vec![0.0; chunks.len()];
-        partials
-            .par_chunks_mut(d.max(1))
-            .zip(losses.par_iter_mut())
-            .zip(chunks.par_iter())
-            .for_each(|((part, loss), &(a, b))| *loss = self.chunk_loss_and_gradient(a, b, &xs, part));
-        out.fill(0.0);
-        for part in partials.chunks(d.max(1)) {
-            out.zip_mut_with(&ndarray::ArrayView1::from(part), |o, p| *o += p);
-        }
-        let inv_n = 1.0 / self.n() as f64;
-        out.zip_mut_with(&x, |g, &xi| *g = *g * inv_n + self.l2 * xi);
-        losses.iter().sum::<f64>() * inv_n + 0.5 * self.l2 * x.dot(&x)
+        let mean_loss = self.mean_loss_and_data_gradient(x, out.view_mut());
+        out.zip_mut_with(&x, |g, &xi| *g += self.l2 * xi);
+        mean_loss + 0.5 * self.l2 * x.dot(&x)
     }
 
     /// L = sup φ″ · λ_max(XᵀX/n) · (1 + 1e-3) + λ₂, capped by the always-valid sup φ″ · mean ‖aᵢ‖² + λ₂.
