@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
-use crate::plot::{Curve, Figure, LongTable};
+use crate::plot::{Curve, Figure, Legend, LongTable};
 use crate::util::{log_log_slope, progress};
 
 const DELTAS: [f64; 3] = [1e-1, 1e-2, 1e-3];
@@ -276,6 +276,8 @@ fn toys(
             "oracle calls (gradients + function values)",
         );
         fig.log_x = true;
+        // Outside: in the upper right it covered INGD's δ = 1e-3 point and the end of the reference line.
+        fig.legend = Legend::Outside;
         for (m, name) in METHODS.iter().enumerate() {
             let mut pts = Vec::new();
             let (mut lo, mut hi) = (Vec::new(), Vec::new());

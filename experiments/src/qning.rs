@@ -22,7 +22,7 @@ use ndarray::Array1;
 use crate::classic::thin;
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
-use crate::plot::{Curve, Figure, LongTable, save};
+use crate::plot::{Curve, Figure, Legend, LongTable, save};
 use crate::util::progress;
 
 const TARGET: f64 = 1e-8;
@@ -514,6 +514,7 @@ fn ablations(
         "passes over the data",
         "relative suboptimality",
     );
+    fig.legend = Legend::Outside; // ten curves: inside, the legend covers some of them
     let mut table = LongTable::new(&["passes", "rel_subopt"]);
     let mut results = Vec::new();
     // κ and memory l, then the warm start (spec options 2 and 0) and the inner stopping rule, each varied alone
