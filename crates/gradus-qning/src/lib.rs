@@ -43,6 +43,7 @@ pub mod error;
 pub mod index_free_svrg;
 pub mod ista;
 pub mod lazy;
+pub mod lookahead;
 pub mod miso;
 pub mod proximal_point;
 pub mod qning;

@@ -31,6 +31,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use crate::error::{QningError, Result, check_start, invalid};
+use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
 
 const SOLVER: &str = "miso";
@@ -91,6 +92,8 @@ pub struct Miso<'a> {
     start: Option<Array1<f64>>,
     delta: f64,
     rng: StdRng,
+    /// The current epoch's draws (kept to reuse the allocation).
+    plan: Vec<u32>,
 }
 
 impl<'a> Miso<'a> {
@@ -120,6 +123,7 @@ impl<'a> Miso<'a> {
             start: Some(x0.to_owned()),
             delta,
             rng: StdRng::seed_from_u64(params.seed),
+            plan: Vec::new(),
             sub,
         })
     }
@@ -181,8 +185,14 @@ impl<'a> InnerSolver<'a> for Miso<'a> {
         let n = self.sub.n();
         let scale = 1.0 / (n as f64 * self.sub.sigma());
         let delta = self.delta;
-        for _ in 0..n {
-            let i = self.rng.random_range(0..n);
+        // The epoch's draws up front, in the loop's order (same seed, same bits), for `crate::lookahead`.
+        let mut plan = std::mem::take(&mut self.plan);
+        plan.clear();
+        plan.extend((0..n).map(|_| self.rng.random_range(0..n) as u32));
+        for t in 0..n {
+            let i = plan[t] as usize;
+            let index = |k: usize| plan.get(k).map(|&i| i as usize);
+            prefetch_ahead(model.design(), t, index, &[self.alpha.as_slice().expect("contiguous")]);
             let m = model.design().row_dot(i, self.w.as_slice().expect("contiguous"));
             let change = delta * (loss.derivative(m, y[i]) - self.alpha[i]);
             self.alpha[i] += change;
@@ -204,6 +214,7 @@ impl<'a> InnerSolver<'a> for Miso<'a> {
                 }
             }
         }
+        self.plan = plan;
         work.component_gradients += n as u64;
     }
 }

@@ -30,6 +30,7 @@ use rand::{RngExt, SeedableRng};
 
 use crate::error::{Result, check_start, invalid};
 use crate::lazy::PowerTable;
+use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
 use crate::svrg::dense_step;
 
@@ -101,6 +102,8 @@ pub struct Saga<'a> {
     eta: f64,
     powers: PowerTable,
     rng: StdRng,
+    /// The current epoch's draws (kept to reuse the allocation).
+    plan: Vec<u32>,
 }
 
 impl<'a> Saga<'a> {
@@ -126,6 +129,7 @@ impl<'a> Saga<'a> {
             filled: false,
             eta,
             rng: StdRng::seed_from_u64(params.seed),
+            plan: Vec::new(),
             sub,
         })
     }
@@ -177,8 +181,19 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
         let inv_n = 1.0 / n as f64;
         let eta = self.eta;
         let (a, tau) = (1.0 - eta * self.sub.sigma(), eta * self.sub.l1());
+        // The epoch's draws up front, in the loop's order (same seed, same bits), for `crate::lookahead`.
+        let mut plan = std::mem::take(&mut self.plan);
+        plan.clear();
+        plan.extend((0..n).map(|_| self.rng.random_range(0..n) as u32));
         for t in 0..n as u32 {
-            let i = self.rng.random_range(0..n);
+            let i = plan[t as usize] as usize;
+            let index = |k: usize| plan.get(k).map(|&i| i as usize);
+            prefetch_ahead(
+                model.design(),
+                t as usize,
+                index,
+                &[self.table.as_slice().expect("contiguous")],
+            );
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
@@ -222,6 +237,7 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
                 }
             }
         }
+        self.plan = plan;
         if model.design().is_sparse() {
             let t = n as u32;
             for j in 0..self.w.len() {

@@ -29,7 +29,6 @@
 //! reduction*, NeurIPS; L. Xiao and T. Zhang (2014), *A proximal stochastic gradient method with progressive
 //! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling).
 
-use gradus_oracle::memory::prefetch;
 use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
@@ -38,6 +37,7 @@ use rayon::prelude::*;
 
 use crate::error::{Result, check_start, invalid};
 use crate::lazy::PowerTable;
+use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
 use crate::sampling::{Sampler, Sampling};
 
@@ -223,14 +223,13 @@ impl<'a> Svrg<'a> {
                 );
                 self.snapshot(work);
             }
-            if let Some(&(_, further, _)) = plan.get(t + 2 * LOOKAHEAD) {
-                csr.prefetch_row_pointers(further as usize);
-            }
-            if let Some(&(_, ahead, _)) = plan.get(t + LOOKAHEAD) {
-                let ahead = ahead as usize;
-                prefetch_row(model.design(), ahead);
-                prefetch(&self.snap_deriv.as_slice().expect("contiguous")[ahead..=ahead]);
-            }
+            let index = |k: usize| plan.get(k).map(|&(_, i, _)| i as usize);
+            prefetch_ahead(
+                model.design(),
+                t,
+                index,
+                &[self.snap_deriv.as_slice().expect("contiguous")],
+            );
             let (idx, val) = csr.row(i);
             let u = self.w.as_slice_mut().expect("contiguous");
             let beta = self.beta.as_slice().expect("contiguous");
@@ -361,28 +360,6 @@ fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &
     }
 }
 
-/// How many steps ahead [`prefetch_row`] asks for a row (on CSR data its row pointers are asked for
-/// 2 × LOOKAHEAD steps ahead, so that they are in cache when the row's slices are computed).
-const LOOKAHEAD: usize = 8;
-
-/// Prefetches row i (its values, and its column indices if sparse) so that it is in cache when its step comes.
-/// A hint only: changes nothing.
-#[inline]
-pub(crate) fn prefetch_row(design: &Design, i: usize) {
-    match design {
-        Design::Dense(_) => {
-            if let Some(row) = design.dense_rows(i, i + 1) {
-                prefetch(row);
-            }
-        }
-        Design::Sparse(csr) => {
-            let (idx, val) = csr.row(i);
-            prefetch(idx);
-            prefetch(val);
-        }
-    }
-}
-
 /// One proximal stochastic step on a dense row: wⱼ ← S_τ(a wⱼ + βⱼ + c aᵢⱼ) for every j.
 #[inline]
 pub(crate) fn dense_step(w: &mut [f64], row: &[f64], beta: &[f64], a: f64, c: f64, tau: f64) {
@@ -428,9 +405,8 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
         let eta = self.eta;
         let (a, tau) = (1.0 - eta * self.sub.sigma(), eta * self.sub.l1());
         let refresh_p = 1.0 / n as f64;
-        // The epoch's draws, in the order the loop used to make them (so the same seed gives the same bits): they
-        // are known in advance, so the row of step t + LOOKAHEAD is prefetched at step t and its cache misses overlap
-        // the work of the steps in between (a random row is otherwise a chain of misses: 8–10× a sequential pass).
+        // The epoch's draws, made up front in the order the loop used to make them (same seed, same bits), so that
+        // the rows of the steps to come can be prefetched (`crate::lookahead`).
         let mut plan = std::mem::take(&mut self.plan);
         plan.clear();
         for t in 0..n {
@@ -451,19 +427,12 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
                 self.catch_up_all(t);
                 self.snapshot(work);
             }
-            if let Design::Sparse(csr) = model.design()
-                && let Some(&(_, further, _)) = plan.get(t as usize + 2 * LOOKAHEAD)
-            {
-                csr.prefetch_row_pointers(further as usize);
-            }
-            if let Some(&(_, ahead, _)) = plan.get(t as usize + LOOKAHEAD) {
-                let ahead = ahead as usize;
-                prefetch_row(model.design(), ahead);
-                prefetch(&self.snap_deriv.as_slice().expect("contiguous")[ahead..=ahead]);
-                if let Some(labels) = y.as_slice() {
-                    prefetch(&labels[ahead..=ahead]);
-                }
-            }
+            let index = |k: usize| plan.get(k).map(|&(_, i, _)| i as usize);
+            let per_sample = [
+                self.snap_deriv.as_slice().expect("contiguous"),
+                y.as_slice().unwrap_or(&[]),
+            ];
+            prefetch_ahead(model.design(), t as usize, index, &per_sample);
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
