@@ -205,6 +205,20 @@ impl LbfgsMemory {
         (self.next + m - 1 - age) % m
     }
 
+    /// The quasi-Newton descent direction d = −H g; returns the slope gᵀd (negative when H is positive definite).
+    pub fn descent_direction(&mut self, g: ArrayView1<f64>, mut d: ArrayViewMut1<f64>) -> f64 {
+        self.apply_inverse_hessian(g, d.view_mut());
+        d.mapv_inplace(|v| -v);
+        g.dot(&d)
+    }
+
+    /// Clears the memory and sets d = −g (steepest descent); returns the slope −‖g‖².
+    pub fn restart_direction(&mut self, g: ArrayView1<f64>, mut d: ArrayViewMut1<f64>) -> f64 {
+        self.clear();
+        d.zip_mut_with(&g, |di, &gi| *di = -gi);
+        g.dot(&d)
+    }
+
     /// out = H g by the two-loop recursion (Nocedal & Wright, Algorithm 7.4). No allocation.
     pub fn apply_inverse_hessian(&mut self, g: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
         out.assign(&g);
@@ -304,19 +318,14 @@ impl<'a> LbfgsState<'a> {
     /// direction = −H ∇F(x_k); returns the slope ∇Fᵀd.
     fn quasi_newton_direction(&mut self) -> f64 {
         self.memory
-            .apply_inverse_hessian(self.gradient.view(), self.direction.view_mut());
-        self.direction.mapv_inplace(|v| -v);
-        self.gradient.dot(&self.direction)
+            .descent_direction(self.gradient.view(), self.direction.view_mut())
     }
 
     /// Clears the memory and sets direction = −∇F(x_k); returns the slope −‖∇F‖².
     fn steepest_descent_direction(&mut self) -> f64 {
-        self.memory.clear();
         self.resets += 1;
-        Zip::from(&mut self.direction)
-            .and(&self.gradient)
-            .for_each(|d, &g| *d = -g);
-        self.gradient.dot(&self.direction)
+        self.memory
+            .restart_direction(self.gradient.view(), self.direction.view_mut())
     }
 
     /// The first trial step: 1 for a quasi-Newton direction, 1/‖∇F‖ for −∇F.

@@ -340,17 +340,12 @@ impl NodeDual {
 
     /// direction = −H g; returns the slope gᵀd.
     fn quasi_newton_direction(&mut self) -> f64 {
-        self.memory
-            .apply_inverse_hessian(self.g.view(), self.direction.view_mut());
-        self.direction.mapv_inplace(|v| -v);
-        self.g.dot(&self.direction)
+        self.memory.descent_direction(self.g.view(), self.direction.view_mut())
     }
 
     /// Clears the memory and sets direction = −g; returns the slope −‖g‖².
     fn steepest_descent_direction(&mut self) -> f64 {
-        self.memory.clear();
-        Zip::from(&mut self.direction).and(&self.g).for_each(|d, &g| *d = -g);
-        self.g.dot(&self.direction)
+        self.memory.restart_direction(self.g.view(), self.direction.view_mut())
     }
 
     /// The line search from x along `direction` (first trial: the unit step with curvature pairs, else 1/Lᵢ, the
