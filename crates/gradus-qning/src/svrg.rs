@@ -276,9 +276,9 @@ impl<'a> Svrg<'a> {
 /// T(w) + c aᵢ = (a s)·u + (a r + 1)·β + c aᵢ, so the step is s ← a s, r ← a r + 1 and u ← u + (c/s)·aᵢ: O(nnz(aᵢ)).
 /// When s falls below [`ScaledIterate::RESCALE_BELOW`] (a small a), w is written out and the representation
 /// restarts at s = 1, r = 0, so u stays far from overflow.
-struct ScaledIterate {
-    s: f64,
-    r: f64,
+pub(crate) struct ScaledIterate {
+    pub(crate) s: f64,
+    pub(crate) r: f64,
 }
 
 impl ScaledIterate {
@@ -286,26 +286,26 @@ impl ScaledIterate {
     const RESCALE_BELOW: f64 = 1e-100;
 
     /// The identity representation: w = u.
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ScaledIterate { s: 1.0, r: 0.0 }
     }
 
     /// aᵢᵀw from Σ v uⱼ and Σ v βⱼ over the row's entries.
     #[inline]
-    fn margin(&self, row_dot_u: f64, row_dot_beta: f64) -> f64 {
+    pub(crate) fn margin(&self, row_dot_u: f64, row_dot_beta: f64) -> f64 {
         self.s * row_dot_u + self.r * row_dot_beta
     }
 
     /// Applies T to the scalars; returns true when u must first be written out ([`ScaledIterate::write_out`]).
     #[inline]
-    fn advance(&mut self, a: f64) -> bool {
+    pub(crate) fn advance(&mut self, a: f64) -> bool {
         self.s *= a;
         self.r = a * self.r + 1.0;
         self.s < Self::RESCALE_BELOW
     }
 
     /// u ← s·u + r·β (= w), and back to the identity representation.
-    fn write_out(&mut self, u: &mut [f64], beta: &[f64]) {
+    pub(crate) fn write_out(&mut self, u: &mut [f64], beta: &[f64]) {
         for (uj, &bj) in u.iter_mut().zip(beta) {
             *uj = self.s * *uj + self.r * bj;
         }
