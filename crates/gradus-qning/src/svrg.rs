@@ -29,7 +29,7 @@
 //! reduction*, NeurIPS; L. Xiao and T. Zhang (2014), *A proximal stochastic gradient method with progressive
 //! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling).
 
-use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -206,11 +206,8 @@ impl<'a> Svrg<'a> {
 
     /// The steps of an epoch on CSR data without λ₁, on the scaled representation ([`ScaledIterate`]); `self.w`
     /// holds u during the steps and w again at the end.
-    fn sparse_ridge_steps(&mut self, plan: &[(bool, u32, f64)], a: f64, work: &mut Work) {
+    fn sparse_ridge_steps(&mut self, csr: &Csr, plan: &[(bool, u32, f64)], a: f64, work: &mut Work) {
         let model = self.sub.model();
-        let Design::Sparse(csr) = model.design() else {
-            unreachable!("called on sparse designs only")
-        };
         let (loss, y) = (model.loss(), model.labels());
         let eta = self.eta;
         let mut scaled = ScaledIterate::new();
@@ -270,7 +267,8 @@ impl<'a> Svrg<'a> {
     }
 }
 
-/// The SVRG iterate on sparse data without λ₁, as w = s·u + r·β (β fixed between snapshots).
+/// The SVRG (and SAGA) iterate on sparse data without λ₁, as w = s·u + r·β (SVRG: β fixed between snapshots;
+/// SAGA: βⱼ changes only when row i touches j, and u absorbs the change).
 ///
 /// A step maps every coordinate by T(w) = a w + β and adds c aᵢ on the row's coordinates. With w = s·u + r·β,
 /// T(w) + c aᵢ = (a s)·u + (a r + 1)·β + c aᵢ, so the step is s ← a s, r ← a r + 1 and u ← u + (c/s)·aᵢ: O(nnz(aᵢ)).
@@ -414,8 +412,10 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
             let (i, weight) = self.sampler.draw(&mut self.rng);
             plan.push((refresh, i as u32, weight));
         }
-        if model.design().is_sparse() && tau == 0.0 {
-            self.sparse_ridge_steps(&plan, a, work);
+        if let Design::Sparse(csr) = model.design()
+            && tau == 0.0
+        {
+            self.sparse_ridge_steps(csr, &plan, a, work);
             self.plan = plan;
             work.component_gradients += n as u64;
             return;
