@@ -236,6 +236,20 @@ impl<'a> Qning<'a> {
         self.trial.value = r.value;
     }
 
+    /// The curvature pair between the trial and an older probe, s = x_trial − x_older and y = g_trial − g_older,
+    /// stored unless the skipping rule refuses it.
+    fn store_pair_from(&mut self, older: &Probe) {
+        Zip::from(&mut self.s)
+            .and(&self.trial.x)
+            .and(&older.x)
+            .for_each(|s, &a, &b| *s = a - b);
+        Zip::from(&mut self.yv)
+            .and(&self.trial.g)
+            .and(&older.g)
+            .for_each(|y, &a, &b| *y = a - b);
+        self.store_pair();
+    }
+
     fn store_pair(&mut self) {
         let sy = self.s.dot(&self.yv);
         let ok = match self.params.pair_rule {
@@ -270,15 +284,7 @@ impl<'a> Qning<'a> {
         let gg = cur.g.dot(&cur.g);
         if self.trial.value <= cur.value - gg / (2.0 * self.kappa) {
             self.accepted += 1;
-            Zip::from(&mut self.s)
-                .and(&self.trial.x)
-                .and(&cur.x)
-                .for_each(|s, &a, &b| *s = a - b);
-            Zip::from(&mut self.yv)
-                .and(&self.trial.g)
-                .and(&cur.g)
-                .for_each(|y, &a, &b| *y = a - b);
-            self.store_pair();
+            self.store_pair_from(&cur);
             self.trial.clone()
         } else {
             self.fallbacks += 1;
@@ -300,15 +306,7 @@ impl<'a> Qning<'a> {
                 refined += 1;
                 self.refinements += 1;
             }
-            Zip::from(&mut self.s)
-                .and(&self.trial.x)
-                .and(&tested.x)
-                .for_each(|s, &a, &b| *s = a - b);
-            Zip::from(&mut self.yv)
-                .and(&self.trial.g)
-                .and(&tested.g)
-                .for_each(|y, &a, &b| *y = a - b);
-            self.store_pair();
+            self.store_pair_from(&tested);
             self.trial.clone()
         }
     }
@@ -340,15 +338,7 @@ impl<'a> Qning<'a> {
         } else {
             self.accepted += 1;
         }
-        Zip::from(&mut self.s)
-            .and(&self.trial.x)
-            .and(&cur.x)
-            .for_each(|s, &a, &b| *s = a - b);
-        Zip::from(&mut self.yv)
-            .and(&self.trial.g)
-            .and(&cur.g)
-            .for_each(|y, &a, &b| *y = a - b);
-        self.store_pair();
+        self.store_pair_from(&cur);
         self.eta = (1.2 * eta).clamp(0.1, 1.0);
         self.trial.clone()
     }
