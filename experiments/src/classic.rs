@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
-use crate::plot::{Curve, Figure, LongTable, save};
+use crate::plot::{Curve, Figure, LongTable, convergence_figures, save};
 use crate::util::{log_log_slope, progress};
 
 const KAPPAS: [f64; 3] = [1e2, 1e3, 1e4];
@@ -255,33 +255,8 @@ fn logistic(
     bar.finish_and_clear();
 
     let title = format!("L2-logistic, correlated Gaussian n = {n}, d = {d}, λ = 1/(10n)");
-    let mut by_passes = Figure::log_y(
-        &title,
-        "passes over the data (gradient evaluations)",
-        "relative suboptimality",
-    );
-    let mut by_time = Figure::log_y(&title, "seconds", "relative suboptimality");
-    let mut table = LongTable::new(&["passes", "seconds", "rel_subopt"]);
-    for (name, r) in methods.iter().zip(&reports) {
-        let k = r.trace.metric_index("rel_subopt").expect("monitored");
-        let rows: Vec<(f64, f64, f64)> = r
-            .trace
-            .rows
-            .iter()
-            .map(|row| (row.work.passes(n), row.seconds, row.values[k]))
-            .collect();
-        for &(p, s, v) in &rows {
-            table.push(name, 0, vec![p, s, v]);
-        }
-        let p: Vec<(f64, f64)> = rows.iter().map(|&(p, _, v)| (p, v)).collect();
-        let t: Vec<(f64, f64)> = rows.iter().map(|&(_, s, v)| (s, v)).collect();
-        by_passes.curves.push(Curve::new(*name, &thin(&p, 2000)));
-        by_time.curves.push(Curve::new(*name, &thin(&t, 2000)));
-    }
-    figures.push(save(&ctx.dir, "logistic_passes", &by_passes, &table)?);
-    let svg = "logistic_seconds.svg".to_string();
-    by_time.write_svg(&ctx.dir.join(&svg))?;
-    figures.push(svg);
+    let runs: Vec<(&str, &Report)> = methods.iter().copied().zip(&reports).collect();
+    figures.extend(convergence_figures(&ctx.dir, "logistic", &title, &runs, n, 2000)?);
 
     let lbfgs = &reports[2];
     let final_subopt = lbfgs.trace.last_value("rel_subopt").unwrap_or(f64::NAN);

@@ -427,6 +427,48 @@ impl LongTable {
     }
 }
 
+/// The two convergence figures of a set of runs, by passes and by seconds, with y the trace's `rel_subopt`
+/// ((F − F*)/F*, log scale; each curve thinned to `max_points`): `DIR/STEM_passes.{svg,csv}` (the CSV holds passes,
+/// seconds and rel_subopt of every recorded row) and `DIR/STEM_seconds.svg`. Returns the files written.
+pub fn convergence_figures(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    runs: &[(&str, &gradus_oracle::Report)],
+    epoch_size: usize,
+    max_points: usize,
+) -> Result<Vec<String>, ExpError> {
+    let y = "relative suboptimality (F − F*)/F*";
+    let mut by_passes = Figure::log_y(title, "passes over the data (gradient evaluations)", y);
+    let mut by_time = Figure::log_y(title, "seconds", y);
+    let mut table = LongTable::new(&["passes", "seconds", "rel_subopt"]);
+    for &(name, r) in runs {
+        let k = r.trace.metric_index("rel_subopt").expect("monitored");
+        let rows: Vec<(f64, f64, f64)> = r
+            .trace
+            .rows
+            .iter()
+            .map(|row| (row.work.passes(epoch_size), row.seconds, row.values[k]))
+            .collect();
+        for &(p, s, v) in &rows {
+            table.push(name, 0, vec![p, s, v]);
+        }
+        let p: Vec<(f64, f64)> = rows.iter().map(|&(p, _, v)| (p, v)).collect();
+        let t: Vec<(f64, f64)> = rows.iter().map(|&(_, s, v)| (s, v)).collect();
+        by_passes
+            .curves
+            .push(Curve::new(name, &crate::classic::thin(&p, max_points)));
+        by_time
+            .curves
+            .push(Curve::new(name, &crate::classic::thin(&t, max_points)));
+    }
+    let mut written = vec![save(dir, &format!("{stem}_passes"), &by_passes, &table)?];
+    let svg = format!("{stem}_seconds.svg");
+    by_time.write_svg(&dir.join(&svg))?;
+    written.push(svg);
+    Ok(written)
+}
+
 /// Writes a figure's SVG and its CSV side by side (`<stem>.svg`, `<stem>.csv`); returns the SVG's file name.
 pub fn save(dir: &Path, stem: &str, figure: &Figure, table: &LongTable) -> Result<String, ExpError> {
     table.write_csv(&dir.join(format!("{stem}.csv")))?;

@@ -19,10 +19,9 @@ use gradus_qning::index_free_svrg::{IndexFreeSvrgParams, ShuffledComponents};
 use gradus_qning::{DualityGapMonitor, InnerStop, NamedOptions, QningError, WarmStart, duality_gap, solve_named};
 use ndarray::Array1;
 
-use crate::classic::thin;
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
-use crate::plot::{Curve, Figure, Legend, LongTable, save};
+use crate::plot::{Curve, Figure, Legend, LongTable, convergence_figures, save};
 use crate::util::progress;
 
 const TARGET: f64 = 1e-8;
@@ -360,34 +359,8 @@ fn plot(
     title: &str,
     figures: &mut Vec<String>,
 ) -> Result<(), ExpError> {
-    let n = model.n();
-    let mut by_passes = Figure::log_y(
-        title,
-        "passes over the data (gradient evaluations)",
-        "relative suboptimality (F − F*)/F*",
-    );
-    let mut by_time = Figure::log_y(title, "seconds", "relative suboptimality (F − F*)/F*");
-    let mut table = LongTable::new(&["passes", "seconds", "rel_subopt"]);
-    for (name, r) in solvers.iter().zip(reports) {
-        let k = r.trace.metric_index("rel_subopt").expect("monitored");
-        let rows: Vec<(f64, f64, f64)> = r
-            .trace
-            .rows
-            .iter()
-            .map(|row| (row.work.passes(n), row.seconds, row.values[k]))
-            .collect();
-        for &(p, s, v) in &rows {
-            table.push(name, 0, vec![p, s, v]);
-        }
-        let p: Vec<(f64, f64)> = rows.iter().map(|&(p, _, v)| (p, v)).collect();
-        let t: Vec<(f64, f64)> = rows.iter().map(|&(_, s, v)| (s, v)).collect();
-        by_passes.curves.push(Curve::new(*name, &thin(&p, 1000)));
-        by_time.curves.push(Curve::new(*name, &thin(&t, 1000)));
-    }
-    figures.push(save(&ctx.dir, &format!("{stem}_passes"), &by_passes, &table)?);
-    let svg = format!("{stem}_seconds.svg");
-    by_time.write_svg(&ctx.dir.join(&svg))?;
-    figures.push(svg);
+    let runs: Vec<(&str, &Report)> = solvers.iter().copied().zip(reports).collect();
+    figures.extend(convergence_figures(&ctx.dir, stem, title, &runs, model.n(), 1000)?);
     Ok(())
 }
 
