@@ -324,44 +324,21 @@ mod tests {
                 }
             }
         }
+        // `name` on `m` from `start` with options `o`.
+        let solve = |name: &str, start: ArrayView1<f64>, o: &NamedOptions| {
+            solve_named(name, &m, start, &cfg, &DualityGapMonitor::new(&m), &mut Silent, o)
+        };
         let mut o = NamedOptions::default();
         o.qning.memory = 0;
-        let e = solve_named(
-            "qning-svrg",
-            &m,
-            x0.view(),
-            &cfg,
-            &DualityGapMonitor::new(&m),
-            &mut Silent,
-            &o,
-        );
+        let e = solve("qning-svrg", x0.view(), &o);
         assert!(matches!(e, Err(QningError::InvalidParameter { name: "memory", .. })));
         let mut o = NamedOptions::default();
         o.catalyst.accel.kappa = Some(-1.0);
-        let e = solve_named(
-            "catalyst-svrg",
-            &m,
-            x0.view(),
-            &cfg,
-            &DualityGapMonitor::new(&m),
-            &mut Silent,
-            &o,
-        );
+        let e = solve("catalyst-svrg", x0.view(), &o);
         assert!(matches!(e, Err(QningError::InvalidParameter { name: "kappa", .. })));
         assert!(matches!(parse("qning-bfgs"), Err(QningError::UnknownSolver { .. })));
         let bad = Array1::from_elem(m.dim(), f64::NAN);
-        assert!(
-            solve_named(
-                "svrg",
-                &m,
-                bad.view(),
-                &cfg,
-                &DualityGapMonitor::new(&m),
-                &mut Silent,
-                &NamedOptions::default()
-            )
-            .is_err()
-        );
+        assert!(solve("svrg", bad.view(), &NamedOptions::default()).is_err());
         // Plain MISO needs λ₂ > 0; the accelerated one does not.
         let lasso = small_model(Loss::Squared, false, 0.0, 0.05);
         let e = solve_named(
