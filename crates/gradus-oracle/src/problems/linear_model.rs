@@ -153,15 +153,24 @@ impl LinearModel {
 
     /// Σ_{i in [a, b)} φ(aᵢᵀx; yᵢ).
     fn chunk_loss(&self, a: usize, b: usize, x: &[f64]) -> f64 {
+        let labels = &self.labels.as_slice().expect("owned labels")[a..b];
         let mut s = 0.0;
-        for i in a..b {
-            // The next dense row is prefetched while this one is used (see `memory::prefetch`).
-            if i + 1 < b
-                && let Some(next) = self.design.dense_rows(i + 1, i + 2)
-            {
-                prefetch(next);
+        if let Some(rows) = self.design.dense_rows(a, b)
+            && !x.is_empty()
+        {
+            // Dense: the rows as one slice, the next row prefetched while this one is used (same bits).
+            let mut rows = rows.chunks_exact(x.len()).peekable();
+            for &y in labels {
+                let Some(row) = rows.next() else { break };
+                if let Some(next) = rows.peek() {
+                    prefetch(next);
+                }
+                s += self.loss.value(dot(row, x), y);
             }
-            s += self.loss.value(self.design.row_dot(i, x), self.labels[i]);
+            return s;
+        }
+        for (i, &y) in (a..b).zip(labels) {
+            s += self.loss.value(self.design.row_dot(i, x), y);
         }
         s
     }
