@@ -124,6 +124,27 @@ impl Csr {
     pub fn data(&self) -> &[f64] {
         &self.data
     }
+    /// The matrix whose row k is row `perm[k]` of this one (`perm` a checked permutation of the rows): the three
+    /// arrays are rebuilt in the new row order.
+    fn rows_gathered(&self, perm: &[usize]) -> Csr {
+        let mut indptr = Vec::with_capacity(self.nrows + 1);
+        let mut indices = Vec::with_capacity(self.nnz());
+        let mut data = Vec::with_capacity(self.nnz());
+        indptr.push(0);
+        for &from in perm {
+            let (idx, val) = self.row(from);
+            indices.extend_from_slice(idx);
+            data.extend_from_slice(val);
+            indptr.push(data.len());
+        }
+        Csr {
+            nrows: self.nrows,
+            ncols: self.ncols,
+            indptr,
+            indices,
+            data,
+        }
+    }
     /// The dense copy of this matrix (for tests and small problems).
     pub fn to_dense(&self) -> Array2<f64> {
         let mut a = Array2::zeros((self.nrows, self.ncols));
@@ -476,9 +497,70 @@ impl Design {
         }
     }
 
+    /// Reorders the rows: row k becomes the current row `perm[k]`. A dense matrix is permuted in place, following
+    /// each cycle of the permutation with one row buffer, so its buffer (and its huge pages, see
+    /// [`crate::memory::zeroed`]) is kept and no second copy of the matrix is made; a CSR matrix rebuilds its
+    /// arrays. Errors (and leaves the matrix unchanged) unless `perm` holds each of 0..n exactly once.
+    pub fn permute_rows(&mut self, perm: &[usize]) -> Result<()> {
+        check_permutation(perm, self.nrows())?;
+        match self {
+            Design::Dense(a) => {
+                let d = a.ncols();
+                let values = a.as_slice_mut().expect("dense designs are standard layout");
+                permute_rows_in_place(values, d, perm);
+            }
+            Design::Sparse(s) => *s = s.rows_gathered(perm),
+        }
+        Ok(())
+    }
+
     /// Checks that `x` has length d.
     pub fn check_cols(&self, what: &'static str, len: usize) -> Result<()> {
         check_dim(what, self.ncols(), len)
+    }
+}
+
+/// Checks that `perm` holds each of 0..n exactly once (a typed error naming the first bad entry otherwise).
+pub fn check_permutation(perm: &[usize], n: usize) -> Result<()> {
+    check_dim("row permutation (one entry per row)", n, perm.len())?;
+    let mut seen = vec![false; n];
+    for (k, &i) in perm.iter().enumerate() {
+        if i >= n || seen[i] {
+            return Err(OracleError::InvalidParameter {
+                name: "perm",
+                value: format!("perm[{k}] = {i}"),
+                reason: "a row permutation must hold each of 0..n exactly once",
+            });
+        }
+        seen[i] = true;
+    }
+    Ok(())
+}
+
+/// Row k ← row `perm[k]` of the row-major matrix `values` (rows of length `d`; `perm` a permutation), in place.
+///
+/// Each cycle k₀ ← perm[k₀] ← perm[perm[k₀]] ← … ← k₀ is followed once: row k₀ goes into a buffer, every other
+/// row of the cycle is copied one step along it, and the buffer ends the cycle. Each row is copied once, plus
+/// one extra row copy per cycle.
+fn permute_rows_in_place(values: &mut [f64], d: usize, perm: &[usize]) {
+    let mut done = vec![false; perm.len()];
+    let mut buffer = vec![0.0; d];
+    for start in 0..perm.len() {
+        if done[start] {
+            continue;
+        }
+        buffer.copy_from_slice(&values[start * d..(start + 1) * d]);
+        let mut k = start;
+        loop {
+            done[k] = true;
+            let from = perm[k];
+            if from == start {
+                values[k * d..(k + 1) * d].copy_from_slice(&buffer);
+                break;
+            }
+            values.copy_within(from * d..(from + 1) * d, k * d);
+            k = from;
+        }
     }
 }
 
@@ -765,6 +847,80 @@ mod tests {
                 .collect()
         });
         assert!(results.iter().all(|&ok| ok));
+    }
+
+    /// A permutation of 0..n from the test's pseudo-random sequence (Fisher–Yates).
+    fn test_permutation(n: usize, seed: u64) -> Vec<usize> {
+        let mut r = lcg(seed);
+        let mut p: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let j = (((r() + 1.0) / 2.0) * (i + 1) as f64) as usize;
+            p.swap(i, j.min(i));
+        }
+        p
+    }
+
+    /// The in-place cycle-following permutation against the naive gather `new[k] = old[perm[k]]`, dense and CSR,
+    /// on random permutations, the identity, one long cycle, a reversal (many 2-cycles) and a single row.
+    #[test]
+    fn permute_rows_equals_the_naive_gather() {
+        let mut r = lcg(5);
+        let a = Array2::from_shape_fn((61, 7), |_| if r() < -0.3 { 0.0 } else { r() });
+        let n = a.nrows();
+        let mut perms = vec![
+            (0..n).collect::<Vec<_>>(),
+            (0..n).map(|k| (k + 1) % n).collect(),
+            (0..n).rev().collect(),
+        ];
+        perms.extend((1..6).map(|seed| test_permutation(n, seed)));
+        for perm in &perms {
+            let gathered = Array2::from_shape_fn(a.raw_dim(), |(k, j)| a[[perm[k], j]]);
+            let mut dense = Design::dense(a.clone()).unwrap();
+            let before = dense.dense_rows(0, n).unwrap().as_ptr();
+            dense.permute_rows(perm).unwrap();
+            assert_eq!(dense, Design::Dense(gathered.clone()));
+            assert_eq!(
+                dense.dense_rows(0, n).unwrap().as_ptr(),
+                before,
+                "the dense buffer is kept"
+            );
+            let csr = |m: &Array2<f64>| {
+                let (mut indptr, mut idx, mut val) = (vec![0], vec![], vec![]);
+                for row in m.rows() {
+                    for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                        idx.push(j as u32);
+                        val.push(v);
+                    }
+                    indptr.push(idx.len());
+                }
+                Design::sparse(Csr::new(m.nrows(), m.ncols(), indptr, idx, val).unwrap()).unwrap()
+            };
+            let mut sparse = csr(&a);
+            sparse.permute_rows(perm).unwrap();
+            assert_eq!(sparse, csr(&gathered));
+        }
+        let mut one = Design::dense(Array2::from_elem((1, 3), 2.0)).unwrap();
+        one.permute_rows(&[0]).unwrap();
+        assert_eq!(one, Design::dense(Array2::from_elem((1, 3), 2.0)).unwrap());
+    }
+
+    #[test]
+    fn permute_rows_rejects_what_is_not_a_permutation() {
+        let mut m = Design::sparse(small_csr()).unwrap();
+        let original = m.clone();
+        assert!(matches!(
+            m.permute_rows(&[0, 1]),
+            Err(OracleError::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            m.permute_rows(&[0, 2, 2]),
+            Err(OracleError::InvalidParameter { name: "perm", .. })
+        ));
+        assert!(matches!(
+            m.permute_rows(&[0, 1, 3]),
+            Err(OracleError::InvalidParameter { name: "perm", .. })
+        ));
+        assert_eq!(m, original);
     }
 
     #[test]

@@ -12,6 +12,8 @@
 use std::sync::OnceLock;
 
 use ndarray::{Array1, ArrayView1, ArrayViewMut1};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
 use crate::design::{Design, axpy, dot};
@@ -28,6 +30,18 @@ fn contiguous<'a>(x: &'a ArrayView1<f64>) -> std::borrow::Cow<'a, [f64]> {
         Some(s) => std::borrow::Cow::Borrowed(s),
         None => std::borrow::Cow::Owned(x.to_vec()),
     }
+}
+
+/// A uniformly random permutation of 0..n from `seed`: the Fisher–Yates shuffle (for i = n−1 down to 1, swap
+/// entry i with an entry j drawn uniformly from 0..=i) on rand's `StdRng`. Same seed, same permutation.
+pub fn fisher_yates(n: usize, seed: u64) -> Vec<usize> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut perm: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = rng.random_range(0..=i);
+        perm.swap(i, j);
+    }
+    perm
 }
 
 /// A regularized linear model; see the module docs for the objective.
@@ -98,6 +112,32 @@ impl LinearModel {
     /// ‖aᵢ‖² for every row.
     pub fn row_norms_sq(&self) -> ArrayView1<'_, f64> {
         self.row_norms_sq.view()
+    }
+
+    /// Reorders the samples once by a random permutation drawn from `seed` ([`fisher_yates`]) and returns it:
+    /// sample k (row k of the design, label k, ‖a_k‖²) becomes the former sample `perm[k]`.
+    ///
+    /// The objective is a mean over the samples, so its value, gradient and minimizer do not change (up to the
+    /// rounding of sums taken in the new order). What changes is the storage order: a solver that visits the
+    /// rows in storage order (`Sampling::Cyclic` of gradus-qning) then runs *shuffle-once* SVRG/SAGA/MISO and
+    /// streams through memory. The dense matrix is permuted in place ([`Design::permute_rows`]), keeping its
+    /// buffer (and huge pages) without a second copy.
+    pub fn shuffle_rows(&mut self, seed: u64) -> Vec<usize> {
+        let perm = fisher_yates(self.n(), seed);
+        self.permute_rows(&perm)
+            .expect("a Fisher–Yates shuffle of 0..n is a permutation of the rows");
+        perm
+    }
+
+    /// Reorders the samples: sample k becomes the former sample `perm[k]` (rows, labels and the cached row norms
+    /// together; the cached λ_max(XᵀX/n) is recomputed on demand, so its bits follow the new order). Errors, and
+    /// changes nothing, unless `perm` holds each of 0..n exactly once.
+    pub fn permute_rows(&mut self, perm: &[usize]) -> Result<()> {
+        self.design.permute_rows(perm)?;
+        self.labels = perm.iter().map(|&k| self.labels[k]).collect();
+        self.row_norms_sq = perm.iter().map(|&k| self.row_norms_sq[k]).collect();
+        self.spectral = OnceLock::new();
+        Ok(())
     }
 
     /// The same data and loss with other regularization weights.
@@ -449,6 +489,75 @@ mod tests {
         g2 = g2 / n as f64 + &(&x * 1e-3);
         assert!((&g2 - &g1).iter().all(|e| e.abs() < 1e-13));
         assert!((p.mean_loss(m.view()) + 0.5e-3 * x.dot(&x) - f1).abs() < 1e-13);
+    }
+
+    /// Row k of the design as a dense vector.
+    fn dense_row(p: &LinearModel, k: usize) -> Vec<f64> {
+        let mut row = vec![0.0; p.dim()];
+        p.design().row_axpy(k, 1.0, &mut row);
+        row
+    }
+
+    #[test]
+    fn shuffle_rows_keeps_the_objective_and_moves_each_sample_whole() {
+        for loss in [Loss::Logistic, Loss::Squared, Loss::SquaredHinge] {
+            for sparse in [false, true] {
+                let before = model(loss, sparse, 0.3);
+                let mut after = model(loss, sparse, 0.3);
+                let perm = after.shuffle_rows(11);
+                assert_ne!(perm, (0..7).collect::<Vec<_>>(), "the test needs a real shuffle");
+                for (k, &from) in perm.iter().enumerate() {
+                    assert_eq!(after.labels()[k], before.labels()[from]);
+                    assert_eq!(after.row_norms_sq()[k], before.row_norms_sq()[from]);
+                    assert_eq!(dense_row(&after, k), dense_row(&before, from));
+                }
+                for x in [Array1::from(vec![0.3, -1.2, 0.7, 2.0]), Array1::zeros(4)] {
+                    let (mut g0, mut g1) = (Array1::zeros(4), Array1::zeros(4));
+                    let f0 = before.value_and_gradient(x.view(), g0.view_mut());
+                    let f1 = after.value_and_gradient(x.view(), g1.view_mut());
+                    assert!(
+                        (f1 - f0).abs() <= 1e-12 * f0.abs(),
+                        "{loss:?} sparse {sparse}: {f0} vs {f1}"
+                    );
+                    let scale = g0.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                    assert!(
+                        (&g1 - &g0).iter().all(|e| e.abs() <= 1e-12 * scale),
+                        "{loss:?} sparse {sparse}"
+                    );
+                }
+                assert!((after.smoothness() - before.smoothness()).abs() <= 1e-9 * before.smoothness());
+            }
+        }
+    }
+
+    #[test]
+    fn shuffle_rows_is_a_function_of_the_seed() {
+        for sparse in [false, true] {
+            let (mut a, mut b, mut c) = (
+                model(Loss::Logistic, sparse, 0.1),
+                model(Loss::Logistic, sparse, 0.1),
+                model(Loss::Logistic, sparse, 0.1),
+            );
+            assert_eq!(a.shuffle_rows(5), b.shuffle_rows(5));
+            assert_eq!(a.design(), b.design());
+            assert_eq!(a.labels(), b.labels());
+            assert_ne!(c.shuffle_rows(6), fisher_yates(7, 5));
+        }
+        assert_eq!(fisher_yates(0, 1), Vec::<usize>::new());
+        assert_eq!(fisher_yates(1, 1), vec![0]);
+        let mut p = fisher_yates(1000, 3);
+        p.sort_unstable();
+        assert_eq!(p, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn permute_rows_rejects_a_bad_permutation_and_changes_nothing() {
+        let mut p = model(Loss::Logistic, true, 0.1);
+        let labels = p.labels().to_owned();
+        assert!(p.permute_rows(&[0, 1, 2, 3, 4, 5, 5]).is_err());
+        assert!(p.permute_rows(&[0, 1]).is_err());
+        assert_eq!(p.labels(), labels.view());
+        assert_eq!(p.design(), model(Loss::Logistic, true, 0.1).design());
     }
 
     #[test]

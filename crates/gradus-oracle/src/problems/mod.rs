@@ -11,7 +11,7 @@ pub mod mlp;
 pub mod nonsmooth_toys;
 mod quadratic;
 
-pub use linear_model::LinearModel;
+pub use linear_model::{LinearModel, fisher_yates};
 pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
 pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
 pub use quadratic::Quadratic;
