@@ -6,9 +6,11 @@
 //! | `svrg_epoch_{data}/svrg_epoch_uniform` | one `InnerSolver::epoch` with uniform sampling: a snapshot (one `matvec` + one `matvec_t`) and n proximal stochastic steps |
 //! | `svrg_epoch_{data}/svrg_epoch_auto` | the same with the default sampling (`Auto`: importance sampling on the dense data, whose row norms vary; uniform on the L2-normalized sparse rows) |
 //! | `svrg_epoch_{data}/svrg_epoch_l1` | uniform sampling with λ₁ = 10/n (soft-thresholding steps; on CSR the just-in-time catch-up) |
+//! | `svrg_epoch_{data}/svrg_epoch_shuffle_once` | `Sampling::Cyclic` on the same data with its rows shuffled once (`LinearModel::shuffle_rows`): shuffle-once SVRG, whose steps stream through memory |
 //! | `svrg_epoch_{data}/matvec` | one `Design::matvec` (X w, length n) |
 //! | `svrg_epoch_{data}/matvec_t` | one `Design::matvec_t` (Xᵀ v, length d) |
 //! | `svrg_epoch_{data}/random_rows_dot_axpy` | the memory floor of the n steps: n uniformly drawn rows, `row_dot` then `row_axpy` of each (no loss, no prox, no catch-up) |
+//! | `svrg_epoch_{data}/sequential_rows_dot_axpy` | the same floor for rows visited in storage order (the steps of shuffle-once SVRG) |
 //!
 //! Data: `dense` = `correlated_gaussian_logistic(100000, 200, 1)`; `sparse` = `sparse_bag_of_words(50000, 20000,
 //! 0.002, 1)`. Target of issue 4: an SVRG epoch costs ≤ 3 × a matvec pass (numbers in `docs/benchmarks.md`,
@@ -31,6 +33,8 @@ fn bench_on(c: &mut Criterion, name: &str, design: Design, y: Array1<f64>) {
     let d = design.ncols();
     let l2 = 1.0 / (10.0 * n as f64);
     let model = LinearModel::new(design.clone(), y.clone(), Loss::Logistic, l2, 0.0).expect("valid model");
+    let mut shuffled = LinearModel::new(design.clone(), y.clone(), Loss::Logistic, l2, 0.0).expect("valid model");
+    shuffled.shuffle_rows(1);
     let model_l1 = LinearModel::new(design, y, Loss::Logistic, l2, 10.0 / n as f64).expect("valid model");
     let single = pool(1);
     let mut group = c.benchmark_group(format!("svrg_epoch_{name}"));
@@ -40,6 +44,7 @@ fn bench_on(c: &mut Criterion, name: &str, design: Design, y: Array1<f64>) {
         ("svrg_epoch_uniform", &model, Sampling::Uniform),
         ("svrg_epoch_auto", &model, Sampling::Auto),
         ("svrg_epoch_l1", &model_l1, Sampling::Uniform),
+        ("svrg_epoch_shuffle_once", &shuffled, Sampling::Cyclic),
     ] {
         let params = SvrgParams::new().sampling(sampling).seed(1);
         let mut svrg = Svrg::new(ProximalPoint::new(m, 0.0), x0.view(), &params).expect("valid solver");
@@ -78,6 +83,15 @@ fn bench_on(c: &mut Criterion, name: &str, design: Design, y: Array1<f64>) {
     group.bench_function("random_rows_dot_axpy", |b| {
         b.iter(|| {
             for &i in &order {
+                let m = model.design().row_dot(i, ws);
+                model.design().row_axpy(i, 1e-9 * m, &mut acc);
+            }
+            black_box(&acc);
+        })
+    });
+    group.bench_function("sequential_rows_dot_axpy", |b| {
+        b.iter(|| {
+            for i in 0..n {
                 let m = model.design().row_dot(i, ws);
                 model.design().row_axpy(i, 1e-9 * m, &mut acc);
             }

@@ -5,9 +5,9 @@
 //!
 //! | solver | file | what it is |
 //! |---|---|---|
-//! | [`SvrgParams`] | `svrg.rs` | prox-SVRG: uniform or Lᵢ-proportional sampling, loopless option, lazy sparse updates |
-//! | [`SagaParams`] | `saga.rs` | prox-SAGA with one scalar per sample and lazy sparse updates |
-//! | [`MisoParams`] | `miso.rs` | MISO with the δ safeguard for nμ ≪ L |
+//! | [`SvrgParams`] | `svrg.rs` | prox-SVRG: uniform, Lᵢ-proportional or cyclic (shuffle-once) sampling, loopless option, lazy sparse updates |
+//! | [`SagaParams`] | `saga.rs` | prox-SAGA with one scalar per sample and lazy sparse updates; uniform or cyclic |
+//! | [`MisoParams`] | `miso.rs` | MISO with the δ safeguard for nμ ≪ L; uniform or cyclic |
 //! | [`IstaParams`] | `ista.rs` | ISTA / FISTA with backtracking |
 //! | [`CatalystParams`] | `catalyst.rs` | Catalyst around any inner solver |
 //! | [`QningParams`] | `qning.rs` | QNing: L-BFGS on the Moreau envelope |

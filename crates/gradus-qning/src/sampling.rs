@@ -1,18 +1,26 @@
-//! Sampling of sample indices: uniform, or proportional to the smoothness constants Lᵢ (Walker's alias method,
-//! O(1) per draw after an O(n) table).
+//! Sampling of sample indices: uniform, proportional to the smoothness constants Lᵢ (Walker's alias method,
+//! O(1) per draw after an O(n) table), or cyclic in storage order.
 
 use rand::RngExt;
 use rand::rngs::StdRng;
 
 /// How stochastic solvers draw samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sampling {
     /// i ~ Uniform{1..n}.
     Uniform,
     /// P(i) = Lᵢ / Σⱼ Lⱼ, with the step scaled by 1/(n P(i)) so the estimate stays unbiased.
     Importance,
-    /// Importance when mean Lᵢ ≤ 0.9 max Lᵢ (Cyanure's rule), else uniform.
+    /// Importance when mean Lᵢ ≤ 0.9 max Lᵢ (Cyanure's rule), else uniform (SAGA and MISO: always uniform).
+    #[default]
     Auto,
+    /// Step t of every epoch visits i = t: the rows 0, 1, …, n−1 in storage order, weight 1 per step, no draw.
+    ///
+    /// On a model whose rows were shuffled once ([`gradus_oracle::LinearModel::shuffle_rows`]) this is
+    /// shuffle-once (SO) SVRG/SAGA/MISO (Mishchenko, Khaled, Richtárik 2020; Malinovsky, Sailanbayev, Richtárik
+    /// 2023), and every epoch streams through memory in storage order. On data sorted e.g. by label it is the
+    /// plain incremental method, which can be much slower. [`Sampling::Auto`] never resolves to it.
+    Cyclic,
 }
 
 impl Sampling {
@@ -80,12 +88,14 @@ impl AliasTable {
 #[derive(Debug, Clone)]
 pub struct Sampler {
     n: usize,
+    cyclic: bool,
     table: Option<AliasTable>,
     weight: Vec<f64>,
 }
 
 impl Sampler {
-    /// Uniform over n, or proportional to `l` for [`Sampling::Importance`].
+    /// Uniform over n, proportional to `l` for [`Sampling::Importance`], or cyclic for [`Sampling::Cyclic`]
+    /// (`Auto` is resolved by the caller; unresolved, it is uniform).
     pub fn new(sampling: Sampling, l: &[f64]) -> Self {
         let n = l.len();
         match sampling {
@@ -97,28 +107,45 @@ impl Sampler {
                     .collect();
                 Sampler {
                     n,
+                    cyclic: false,
                     table: Some(AliasTable::new(l)),
                     weight,
                 }
             }
-            _ => Sampler {
-                n,
-                table: None,
-                weight: Vec::new(),
-            },
+            _ => Sampler::unweighted(sampling, n),
         }
     }
 
-    /// Draws (i, 1/(n pᵢ)).
+    /// Cyclic over 0..n for [`Sampling::Cyclic`], else uniform (for the solvers without importance sampling,
+    /// which reject `Importance` before they get here).
+    pub fn unweighted(sampling: Sampling, n: usize) -> Self {
+        Sampler {
+            n,
+            cyclic: sampling == Sampling::Cyclic,
+            table: None,
+            weight: Vec::new(),
+        }
+    }
+
+    /// The index of step `t` of an epoch and its weight 1/(n pᵢ): a draw from `rng`, or (t mod n, 1) without
+    /// touching `rng` when cyclic.
     #[inline]
-    pub fn draw(&self, rng: &mut StdRng) -> (usize, f64) {
+    pub fn draw(&self, t: usize, rng: &mut StdRng) -> (usize, f64) {
+        if self.cyclic {
+            return (t % self.n, 1.0);
+        }
         match &self.table {
-            Some(t) => {
-                let i = t.sample(rng);
+            Some(table) => {
+                let i = table.sample(rng);
                 (i, self.weight[i])
             }
             None => (rng.random_range(0..self.n), 1.0),
         }
+    }
+
+    /// Whether the steps visit the rows in storage order.
+    pub fn is_cyclic(&self) -> bool {
+        self.cyclic
     }
 }
 
@@ -141,5 +168,21 @@ mod tests {
             let p = c[k] as f64 / draws as f64;
             assert!((p - w[k] / 10.0).abs() < 0.01, "{k}: {p}");
         }
+    }
+
+    #[test]
+    fn cyclic_visits_storage_order_with_weight_one_and_auto_never_picks_it() {
+        let l = [1.0, 5.0, 2.0];
+        let s = Sampler::new(Sampling::Cyclic, &l);
+        let mut rng = StdRng::seed_from_u64(1);
+        let draws: Vec<(usize, f64)> = (0..7).map(|t| s.draw(t, &mut rng)).collect();
+        assert_eq!(draws.iter().map(|d| d.0).collect::<Vec<_>>(), [0, 1, 2, 0, 1, 2, 0]);
+        assert!(draws.iter().all(|d| d.1 == 1.0));
+        // The generator was not touched.
+        assert_eq!(rng.random::<u64>(), StdRng::seed_from_u64(1).random::<u64>());
+        for (max, mean) in [(5.0, 1.0), (1.0, 1.0)] {
+            assert_ne!(Sampling::Auto.resolve(max, mean), Sampling::Cyclic);
+        }
+        assert_eq!(Sampling::Cyclic.resolve(5.0, 1.0), Sampling::Cyclic);
     }
 }

@@ -6,8 +6,15 @@
 //!
 //! ```text
 //! i ~ p (uniform, or pᵢ ∝ Lᵢ),   δ = (φ′ᵢ(aᵢᵀw) − d̃ᵢ) / (n pᵢ)
+//!   or, cyclic: step t of every epoch takes i = t, δ = φ′ᵢ(aᵢᵀw) − d̃ᵢ
 //! w ← prox_{ηλ₁‖·‖₁}( w − η [ δ aᵢ + ḡ + σ w − b ] )
 //! ```
+//!
+//! Cyclic sampling on a model whose rows were shuffled once ([`gradus_oracle::LinearModel::shuffle_rows`]) is
+//! shuffle-once SVRG (Malinovsky, Sailanbayev, Richtárik 2023): each epoch reads the rows in storage order, so it
+//! streams through memory instead of drawing n random rows (measured: docs/benchmarks.md, "SVRG epoch"). On data
+//! sorted e.g. by label it is plain incremental SVRG, which can be much slower. It needs more passes than uniform
+//! sampling at the default step (docs/qning.md, "Shuffle-once").
 //!
 //! An epoch is a snapshot (one full gradient) followed by m = n steps (one component gradient each, the
 //! snapshot's being stored): 2 passes. The loopless variant instead refreshes the snapshot with probability
@@ -15,20 +22,24 @@
 //! the same scalar map each step, so a step costs O(nnz(aᵢ)): with λ₁ > 0 they are caught up just in time
 //! ([`crate::lazy`]); without λ₁ the map w ↦ a w + β is affine, so the iterate is kept as w = s·u + r·β with two
 //! scalars s, r (s ← a s, r ← a r + 1 per step; the row's update goes into u as (c/s)·aᵢ), which reads two
-//! values per stored entry instead of five (see [`ScaledIterate`]).
+//! values per stored entry instead of five (see `ScaledIterate`).
 //! The output is the last iterate (the authors' MATLAB averages the inner iterates; Cyanure does not).
 //!
 //! | name | default | range | meaning |
 //! |---|---|---|---|
-//! | `sampling` | `Auto` | Uniform, Importance, Auto | Auto = importance sampling when mean Lᵢ ≤ 0.9 max Lᵢ |
-//! | `step_scale` | 1/3 | (0, 1] | η = step_scale / (L + σ), L = max Lᵢ (uniform) or mean Lᵢ (importance) |
+//! | `sampling` | `Auto` | Uniform, Importance, Auto, Cyclic | Auto = importance sampling when mean Lᵢ ≤ 0.9 max Lᵢ, else uniform (never Cyclic); Cyclic = rows 0, 1, …, n−1 in storage order every epoch, weight 1 (shuffle-once SVRG on shuffled rows) |
+//! | `step_scale` | 1/3 | (0, 1] | η = step_scale / (L + σ), L = max Lᵢ (uniform, cyclic) or mean Lᵢ (importance) |
 //! | `loopless` | false | bool | refresh the snapshot with probability 1/n per step instead of every epoch |
 //! | `seed` | 0 | any u64 | the sampling seed; same seed ⇒ same bits on any thread count |
 //!
 //! References: R. Johnson and T. Zhang (2013), *Accelerating stochastic gradient descent using predictive variance
 //! reduction*, NeurIPS; L. Xiao and T. Zhang (2014), *A proximal stochastic gradient method with progressive
-//! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling).
+//! variance reduction*, SIAM J. Optim. 24(4) (prox-SVRG with importance sampling); G. Malinovsky, A. Sailanbayev,
+//! P. Richtárik (2023), *Random reshuffling with variance reduction: new analysis and better rates*, UAI
+//! (shuffle-once and random-reshuffling SVRG).
 
+use gradus_oracle::design::{axpy, dot};
+use gradus_oracle::memory::prefetch;
 use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
@@ -46,7 +57,7 @@ const SOLVER: &str = "svrg";
 /// The parameters of SVRG; see the module docs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SvrgParams {
-    /// How samples are drawn.
+    /// How samples are drawn (or visited, for `Cyclic`).
     pub sampling: Sampling,
     /// η = step_scale / L.
     pub step_scale: f64,
@@ -226,6 +237,7 @@ impl<'a> Svrg<'a> {
                 t,
                 index,
                 &[self.snap_deriv.as_slice().expect("contiguous")],
+                self.sampler.is_cyclic(),
             );
             let (idx, val) = csr.row(i);
             let u = self.w.as_slice_mut().expect("contiguous");
@@ -312,7 +324,8 @@ impl ScaledIterate {
 }
 
 /// The snapshot in one pass over the data: for each row, mᵢ = aᵢᵀw, dᵢ = φ′(mᵢ; yᵢ) and grad += dᵢ aᵢ while the row
-/// is in cache (the separate `margins`, `loss_derivatives` and `matvec_t` read the matrix twice). Parallel over
+/// is in cache (the separate `margins`, `loss_derivatives` and `matvec_t` read the matrix twice; on dense data the
+/// next row is prefetched, as in `LinearModel`'s fused value and gradient). Parallel over
 /// `Design::chunks`, partial sums added in chunk order, with the kernels' own arithmetic (`row_dot`, `row_axpy`): the
 /// same bits as the three calls, on any number of threads.
 fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &mut [f64], grad: &mut [f64]) {
@@ -320,6 +333,23 @@ fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &
     let (loss, y) = (model.loss(), model.labels());
     let y = y.as_slice().expect("owned labels");
     let fill = |start: usize, m: &mut [f64], g: &mut [f64], part: &mut [f64]| {
+        if let Some(rows) = design.dense_rows(start, start + m.len())
+            && !w.is_empty()
+        {
+            // Dense: the chunk's rows as one slice, the next row prefetched while this one is used (the kernels'
+            // `dot` and `axpy`: the same bits).
+            let mut rows = rows.chunks_exact(w.len()).peekable();
+            for (k, (mk, gk)) in m.iter_mut().zip(g.iter_mut()).enumerate() {
+                let Some(row) = rows.next() else { break };
+                if let Some(next) = rows.peek() {
+                    prefetch(next);
+                }
+                *mk = dot(row, w);
+                *gk = loss.derivative(*mk, y[start + k]);
+                axpy(*gk, row, part);
+            }
+            return;
+        }
         for (k, (mk, gk)) in m.iter_mut().zip(g.iter_mut()).enumerate() {
             let i = start + k;
             *mk = design.row_dot(i, w);
@@ -409,7 +439,7 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
         plan.clear();
         for t in 0..n {
             let refresh = self.loopless && t > 0 && self.rng.random::<f64>() < refresh_p;
-            let (i, weight) = self.sampler.draw(&mut self.rng);
+            let (i, weight) = self.sampler.draw(t, &mut self.rng);
             plan.push((refresh, i as u32, weight));
         }
         if let Design::Sparse(csr) = model.design()
@@ -432,13 +462,13 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
                 self.snap_deriv.as_slice().expect("contiguous"),
                 y.as_slice().unwrap_or(&[]),
             ];
-            prefetch_ahead(model.design(), t as usize, index, &per_sample);
+            prefetch_ahead(model.design(), t as usize, index, &per_sample, self.sampler.is_cyclic());
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
                     let row = row.as_slice().expect("row-major dense design");
                     let w = self.w.as_slice_mut().expect("contiguous");
-                    let m = gradus_oracle::design::dot(row, w);
+                    let m = dot(row, w);
                     let c = -eta * (loss.derivative(m, y[i]) - self.snap_deriv[i]) * weight;
                     dense_step(w, row, self.beta.as_slice().expect("contiguous"), a, c, tau);
                 }
@@ -497,6 +527,38 @@ mod tests {
                     assert!((&r.x - &xs).iter().all(|e| e.abs() < 1e-4), "{loss:?} sparse {sparse}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn shuffle_once_reaches_a_certified_gap_of_1e_minus_9() {
+        // Cyclic sampling on rows shuffled once: dense, CSR with λ₁ (just-in-time catch-ups) and CSR without
+        // (the scaled iterate); the epoch variant and the loopless one.
+        for sparse in [false, true] {
+            for (loss, l1) in [(Loss::Logistic, 0.0), (Loss::Squared, 0.02), (Loss::SquaredHinge, 0.0)] {
+                for loopless in [false, true] {
+                    let m = shuffled_small_model(loss, sparse, 0.05, l1, 7);
+                    let x0 = Array1::zeros(m.design().ncols());
+                    let cfg = RunConfig::new(Stop::iterations(3000).with_target("rel_gap", 1e-9), m.n());
+                    let p = SvrgParams::new().sampling(Sampling::Cyclic).loopless(loopless).seed(3);
+                    let r = p
+                        .solve(&m, x0.view(), &cfg, &DualityGapMonitor::new(&m), &mut Silent)
+                        .unwrap();
+                    let what = format!("{loss:?} sparse {sparse} loopless {loopless}");
+                    assert_eq!(r.status, Status::Converged, "{what}");
+                    let xs = reference_solution(&m);
+                    assert!((&r.x - &xs).iter().all(|e| e.abs() < 1e-4), "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cyclic_sparse_epoch_equals_the_dense_epoch() {
+        for (l1, loopless) in [(0.0, false), (0.0, true), (0.01, false), (0.01, true)] {
+            let p = SvrgParams::new().sampling(Sampling::Cyclic).loopless(loopless).seed(9);
+            let err = sparse_vs_dense_after_three_epochs(l1, &p);
+            assert!(err < 1e-12, "λ₁ {l1} loopless {loopless}: {err:e}");
         }
     }
 

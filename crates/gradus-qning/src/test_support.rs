@@ -41,6 +41,13 @@ pub fn small_model(loss: Loss, sparse: bool, l2: f64, l1: f64) -> LinearModel {
     LinearModel::new(design, y, loss, l2, l1).unwrap()
 }
 
+/// [`small_model`] with its rows shuffled once by `seed` (the model of shuffle-once runs with `Sampling::Cyclic`).
+pub fn shuffled_small_model(loss: Loss, sparse: bool, l2: f64, l1: f64, seed: u64) -> LinearModel {
+    let mut m = small_model(loss, sparse, l2, l1);
+    m.shuffle_rows(seed);
+    m
+}
+
 /// The minimizer by 200 000 proximal-gradient steps with step 1/L (L = the trace bound).
 pub fn reference_solution(m: &LinearModel) -> Array1<f64> {
     use gradus_oracle::Objective;

@@ -10,7 +10,7 @@ use gradus_data::fashion_mnist::{FashionMnist, Split};
 use gradus_data::libsvm::{binary_pm1, read_libsvm};
 use gradus_data::npy::{read_npy_vector, write_npy_matrix, write_npy_vector};
 use gradus_data::preprocess::normalize_rows_dense;
-use gradus_oracle::{LinearModel, Loss, Objective};
+use gradus_oracle::{Design, LinearModel, Loss, Objective};
 use ndarray::{Array1, Array2};
 
 fn gradus(args: &[&str]) -> Output {
@@ -243,6 +243,71 @@ fn bad_parameters_exit_2_naming_the_parameter() {
     assert_bad_input(&["fit", "--data", d, "--loss", "hinge"], "hinge");
     assert_bad_input(&["fit", "--data", d, "--l2", "abc"], "abc");
     assert_bad_input(&["fit", "--data", d, "--l1", "0.1", "--solver", "lbfgs"], "lbfgs");
+}
+
+/// `--sampling shuffle-once` (rows shuffled once with --seed, then visited in that order) reaches the certified
+/// optimum with svrg and qning-svrg, dense (NPY) and sparse (LIBSVM); the weights are those of the unshuffled
+/// problem. A non-default `--sampling` is bad input for a solver it does not apply to.
+#[test]
+fn shuffle_once_sampling_reaches_the_optimum_and_is_rejected_where_it_does_not_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let libsvm = write_libsvm(dir.path(), 2000, 20);
+    let parsed = read_libsvm(&libsvm).unwrap();
+    let y = binary_pm1(&parsed.y).unwrap();
+    let (xp, yp) = (dir.path().join("X.npy"), dir.path().join("y.npy"));
+    let dense = match &parsed.x {
+        Design::Sparse(csr) => csr.to_dense(),
+        Design::Dense(a) => a.clone(),
+    };
+    write_npy_matrix(&xp, &dense).unwrap();
+    write_npy_vector(&yp, &y).unwrap();
+    let l2 = 1e-3;
+    let model = LinearModel::new(parsed.x, y, Loss::Logistic, l2, 0.0).unwrap();
+    let optimum = certify_optimum(&model, 1e-12).unwrap();
+    let sparse_args = ["--data", libsvm.to_str().unwrap()];
+    let dense_args = ["--data", xp.to_str().unwrap(), "--labels", yp.to_str().unwrap()];
+    for data in [&sparse_args[..], &dense_args[..]] {
+        for solver in ["svrg", "qning-svrg"] {
+            let w_path = dir.path().join(format!("w_{solver}.npy"));
+            let mut args = vec!["fit"];
+            args.extend_from_slice(data);
+            args.extend_from_slice(&[
+                "--l2",
+                "0.001",
+                "--solver",
+                solver,
+                "--sampling",
+                "shuffle-once",
+                "--seed",
+                "3",
+                "--tol",
+                "1e-9",
+                "--weights-out",
+                w_path.to_str().unwrap(),
+            ]);
+            let out = gradus(&args);
+            assert!(out.status.success(), "{solver} {data:?}: {}", stderr(&out));
+            assert!(stdout(&out).contains("status converged"), "{solver}: {}", stdout(&out));
+            let w = read_npy_vector(&w_path).unwrap();
+            let rel = (model.total_value(w.view()) - optimum.value) / optimum.value;
+            assert!(rel <= 1e-9, "{solver} {data:?}: relative suboptimality {rel:e}");
+        }
+    }
+    let d = libsvm.to_str().unwrap();
+    for solver in ["lbfgs", "ista", "auto"] {
+        assert_bad_input(
+            &["fit", "--data", d, "--solver", solver, "--sampling", "shuffle-once"],
+            "--sampling",
+        );
+    }
+    assert_bad_input(
+        &["fit", "--data", d, "--solver", "saga", "--sampling", "importance"],
+        "--sampling importance",
+    );
+    assert_bad_input(
+        &["fit", "--data", d, "--solver", "svrg", "--sampling", "cyclic"],
+        "cyclic",
+    );
 }
 
 /// The first `n` Fashion-MNIST training images as a binary LIBSVM file (classes 0–4 → −1, 5–9 → +1; pixels in

@@ -8,6 +8,12 @@
 //! lasso), so by default (see [`default_gap_every`]) it is made every 2 outer iterations of catalyst-* and qning-*
 //! (each is 2–3 passes), every 5 epochs of svrg (an epoch is 2 passes) and every 10 iterations of ista, fista, saga
 //! and miso (≈ 1 pass each; Cyanure's default interval is also 10): about one check per 4–10 passes of work.
+//!
+//! `--sampling` chooses how svrg, saga, miso and their catalyst-/qning- variants visit the samples; with
+//! `shuffle-once` the loaded rows are permuted once (`LinearModel::shuffle_rows(--seed)`) and every epoch visits
+//! them in storage order (`Sampling::Cyclic`: shuffle-once SVRG/SAGA/MISO, which streams through memory). The
+//! objective is a mean over the samples, so the weights do not depend on the row order. Any value other than
+//! `auto` is rejected (exit status 2) for the other solvers, and `importance` for saga and miso.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -20,7 +26,8 @@ use gradus_data::npy::write_npy_vector;
 use gradus_oracle::{
     LinearModel, Loss, Objective, ObjectiveMonitor, Observer, Report, RunConfig, Status, Stop, TraceRow,
 };
-use gradus_qning::{DualityGapMonitor, NamedOptions, QningError, solve_named};
+use gradus_qning::auto::InnerKind;
+use gradus_qning::{DualityGapMonitor, NamedOptions, QningError, Sampling, solve_named};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::Array1;
 
@@ -45,6 +52,47 @@ impl LossArg {
             LossArg::Squared => Loss::Squared,
             LossArg::SquaredHinge => Loss::SquaredHinge,
         }
+    }
+}
+
+/// How the incremental solvers (svrg, saga, miso and their catalyst-/qning- variants) visit the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    /// Each solver's default: svrg samples by importance when mean Lᵢ ≤ 0.9 max Lᵢ, else uniformly; saga and
+    /// miso uniformly.
+    Auto,
+    /// i.i.d. uniform draws.
+    Uniform,
+    /// Draws ∝ Lᵢ with reweighted steps (svrg and its variants only).
+    Importance,
+    /// Shuffle the loaded rows once with --seed, then visit them in that order every epoch (shuffle-once
+    /// SVRG/SAGA/MISO: each epoch streams through memory).
+    ShuffleOnce,
+}
+
+impl SamplingArg {
+    /// The solvers' sampling (`ShuffleOnce` is `Cyclic` on the shuffled rows).
+    fn sampling(self) -> Sampling {
+        match self {
+            SamplingArg::Auto => Sampling::Auto,
+            SamplingArg::Uniform => Sampling::Uniform,
+            SamplingArg::Importance => Sampling::Importance,
+            SamplingArg::ShuffleOnce => Sampling::Cyclic,
+        }
+    }
+
+    /// The value as written on the command line.
+    fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |v| v.get_name().to_string())
+    }
+}
+
+/// The inner solver of a name when `--sampling` applies to it: svrg, saga or miso, alone or inside catalyst-/qning-.
+fn sampled_inner(solver: &str) -> Option<InnerKind> {
+    match gradus_qning::auto::parse(solver) {
+        Ok((_, kind @ (InnerKind::Svrg | InnerKind::Saga | InnerKind::Miso))) => Some(kind),
+        _ => None,
     }
 }
 
@@ -105,9 +153,15 @@ pub struct FitArgs {
     /// Worker threads (default: every core). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Seed for stochastic solvers.
+    /// Seed for stochastic solvers (and for the row shuffle of --sampling shuffle-once).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How svrg, saga, miso and their catalyst-/qning- variants visit the samples: auto (each solver's default),
+    /// uniform, importance (svrg only) or shuffle-once (the rows are shuffled once with --seed after loading, then
+    /// every epoch visits them in that order). The weights written do not depend on the row order. Other solvers
+    /// accept only auto.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub sampling: SamplingArg,
     /// Write the weights as a float64 NPY vector.
     #[arg(long)]
     pub weights_out: Option<PathBuf>,
@@ -150,6 +204,31 @@ fn validate(a: &FitArgs) -> Result<(), CliError> {
     }
     if a.threads == Some(0) {
         return Err(bad("threads", 0, "must be >= 1"));
+    }
+    if a.sampling != SamplingArg::Auto {
+        match sampled_inner(&a.solver) {
+            None => {
+                return Err(bad(
+                    "sampling",
+                    a.sampling.name(),
+                    &format!(
+                        "applies only to svrg, saga, miso and their catalyst-/qning- variants, not to --solver {}",
+                        a.solver
+                    ),
+                ));
+            }
+            Some(InnerKind::Saga | InnerKind::Miso) if a.sampling == SamplingArg::Importance => {
+                return Err(bad(
+                    "sampling",
+                    a.sampling.name(),
+                    &format!(
+                        "importance sampling is implemented for svrg only, not for --solver {}",
+                        a.solver
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
     }
     Ok(())
 }
@@ -217,7 +296,17 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
     } else {
         raw
     };
-    let model = LinearModel::new(loaded.x, y, loss, a.l2, a.l1)?;
+    let mut model = LinearModel::new(loaded.x, y, loss, a.l2, a.l1)?;
+    if a.sampling == SamplingArg::ShuffleOnce {
+        // The objective is a mean over the samples: the row order changes neither it nor the weights.
+        model.shuffle_rows(a.seed);
+        if a.verbose {
+            eprintln!(
+                "rows shuffled once (seed {}); every epoch visits them in that order",
+                a.seed
+            );
+        }
+    }
     let n = model.n();
 
     let stop = Stop::iterations(u64::MAX).with_max_passes(a.max_epochs);
@@ -253,10 +342,14 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
             a.solver.as_str()
         };
         let gap_every = a.gap_every.unwrap_or_else(|| default_gap_every(resolved));
-        let options = NamedOptions {
+        let mut options = NamedOptions {
             seed: a.seed,
             ..NamedOptions::default()
         };
+        let sampling = a.sampling.sampling();
+        options.svrg.sampling = sampling;
+        options.saga.sampling = sampling;
+        options.miso.sampling = sampling;
         let (report, used) = solve_named(
             &a.solver,
             &model,
