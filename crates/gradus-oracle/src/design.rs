@@ -280,6 +280,26 @@ impl Design {
         }
     }
 
+    /// XᵀX (d × d) of a dense design, `None` for a sparse one. Each chunk of [`Design::chunks`] adds its rows'
+    /// X_cᵀX_c by one matrix product (matrixmultiply's GEMM, on the calling thread), in parallel over the chunks;
+    /// the partial products are added in chunk order, so the result does not depend on the number of threads.
+    /// Costs n·d² multiply-adds and one d × d matrix per chunk.
+    pub fn gram(&self) -> Option<Array2<f64>> {
+        let Design::Dense(m) = self else { return None };
+        let partial = |&(a, b): &(usize, usize)| {
+            let rows = m.slice(ndarray::s![a..b, ..]);
+            rows.t().dot(&rows)
+        };
+        let chunks = self.chunks();
+        let partials: Vec<Array2<f64>> = if chunks.len() == 1 {
+            chunks.iter().map(partial).collect()
+        } else {
+            chunks.par_iter().map(partial).collect()
+        };
+        let d = m.ncols();
+        Some(partials.into_iter().fold(Array2::zeros((d, d)), |acc, p| acc + p))
+    }
+
     /// aᵢᵀx.
     #[inline]
     pub fn row_dot(&self, i: usize, x: &[f64]) -> f64 {
