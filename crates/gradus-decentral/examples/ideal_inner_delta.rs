@@ -2,7 +2,7 @@
 //! contraction δ of `InnerStop::Contraction` (default 1/2) and MIDEAL for comparison, on the EXP-I3 quadratics.
 //!
 //! `cargo run --release -p gradus-decentral --example ideal_inner_delta -- [graph m kappa]...`
-//! with graph ∈ {ring, barbell}; default: ring 16 1e3, ring 64 1e3, barbell 64 1e3. Results: docs/decentral.md
+//! with graph ∈ {ring, torus, erdos-renyi, barbell} (EXP-I3's graphs); default: ring 16 1e3, ring 64 1e3, barbell 64 1e3. Results: docs/decentral.md
 //! ("Where IDEAL's constant comes from").
 
 use gradus_decentral::{
@@ -68,7 +68,13 @@ fn main() {
         let graph = match name.as_str() {
             "ring" => Graph::ring(m),
             "barbell" => Graph::barbell(m),
-            other => bad_input(format!("graph {other:?}: choose ring or barbell")),
+            "torus" => {
+                let side = (m as f64).sqrt() as usize;
+                Graph::torus(side, m / side.max(1))
+            }
+            // EXP-I3's Erdős–Rényi graph with the experiment's default seed 0.
+            "erdos-renyi" => Graph::erdos_renyi(m, 4.0 / m as f64, m as u64, 1000),
+            other => bad_input(format!("graph {other:?}: choose ring, torus, erdos-renyi or barbell")),
         }
         .unwrap_or_else(|e| bad_input(e.to_string()));
         let gossip =
