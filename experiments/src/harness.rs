@@ -49,6 +49,10 @@ pub struct Claim {
     pub holds: bool,
     /// Whether a correct implementation must show this (`--check` fails on a gated claim that does not hold).
     pub gate: bool,
+    /// The runs of the claim's sweep that failed (diverged, NaN, out of budget where the claim needs
+    /// convergence). A claim with a failed run does not hold, whatever its value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_runs: Vec<String>,
 }
 
 impl Claim {
@@ -67,16 +71,34 @@ impl Claim {
         Claim::new(id, statement, value, lo, Some(hi), value >= lo && value <= hi, gate)
     }
 
+    /// Marks the runs of the claim's sweep that failed: with any, the claim does not hold and its statement names
+    /// them. Call it with every run a sweep lost, so a failed run can never vanish from a claim.
+    pub fn with_failed_runs(mut self, failed: Vec<String>) -> Self {
+        if !failed.is_empty() {
+            self.holds = false;
+            self.statement = format!(
+                "{} — FAILED RUNS ({}): {}",
+                self.statement,
+                failed.len(),
+                failed.join(", ")
+            );
+        }
+        self.failed_runs.extend(failed);
+        self
+    }
+
     fn new(id: &str, statement: &str, value: f64, threshold: f64, hi: Option<f64>, holds: bool, gate: bool) -> Self {
-        // NaN never holds (comparisons with NaN are false).
+        // A non-finite value never holds: NaN fails every comparison, and ±∞ (an empty or all-failed sweep
+        // folded with max/min) is no measurement.
         Claim {
             id: id.to_string(),
             statement: statement.to_string(),
             value,
             threshold,
             threshold_high: hi,
-            holds,
+            holds: holds && value.is_finite(),
             gate,
+            failed_runs: Vec::new(),
         }
     }
 }
@@ -275,6 +297,11 @@ mod tests {
         assert!(!Claim::at_least("a", "", f64::NAN, 1.0, true).holds);
         assert!(Claim::at_most("a", "", 1e-11, 1e-10, true).holds);
         assert!(!Claim::within("a", "", 0.7, 0.35, 0.65, true).holds);
+        assert!(
+            !Claim::at_most("a", "", f64::NEG_INFINITY, 1.0, true).holds,
+            "an all-NaN min fold is no value"
+        );
+        assert!(!Claim::at_least("a", "", f64::INFINITY, 1.0, true).holds);
         let ungated = Claim::at_least("b", "", 0.0, 1.0, false);
         let s = Summary {
             experiment: "x".into(),
@@ -295,6 +322,28 @@ mod tests {
         let json = serde_json::to_value(Claim::at_most("c", "s", 2.0, 1.0, true)).unwrap();
         assert_eq!(json["holds"], false);
         assert!(json.get("threshold_high").is_none());
+    }
+
+    #[test]
+    fn a_nan_run_in_a_sweep_makes_its_claim_fail() {
+        use crate::util::{log_log_slope, max_of_runs};
+        // A sweep of four runs, one of which diverged (NaN): the folded value is NaN, not the max of the rest.
+        let runs = [1.0, 2.0, f64::NAN, 1.5];
+        let worst = max_of_runs(&runs);
+        assert!(worst.is_nan());
+        let claim = Claim::at_most("sweep.max", "max over runs <= 3", worst, 3.0, true);
+        assert!(!claim.holds);
+        // A fitted exponent with a failed point is no exponent.
+        let slope = log_log_slope(&[(1.0, 1.0), (2.0, f64::NAN), (4.0, 4.0)]);
+        assert!(slope.is_nan());
+        assert!(!Claim::within("sweep.slope", "", slope, 0.5, 1.5, true).holds);
+        // The failed runs, named, make a claim fail even where the surviving value would pass.
+        let named =
+            Claim::at_most("sweep.named", "max <= 3", 2.0, 3.0, true).with_failed_runs(vec!["delta=1e-3".into()]);
+        assert!(!named.holds && named.statement.contains("delta=1e-3"));
+        let json = serde_json::to_value(&named).unwrap();
+        assert_eq!(json["failed_runs"][0], "delta=1e-3");
+        assert!(Claim::at_most("ok", "", 2.0, 3.0, true).with_failed_runs(vec![]).holds);
     }
 
     fn done(_ctx: &Ctx) -> Result<Outcome, ExpError> {

@@ -15,12 +15,17 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
 }
 
 /// The least-squares slope of log(y) against log(x): the exponent p in y ≈ c·xᵖ.
+///
+/// NaN when any point is not finite and positive (a failed run is never dropped from a fit: a caller that means
+/// to leave a point out does so itself and says so in the claim), or with fewer than two points.
 pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
-    let pts: Vec<(f64, f64)> = points
+    if points
         .iter()
-        .filter(|(x, y)| *x > 0.0 && *y > 0.0)
-        .map(|(x, y)| (x.ln(), y.ln()))
-        .collect();
+        .any(|&(x, y)| !(x.is_finite() && y.is_finite() && x > 0.0 && y > 0.0))
+    {
+        return f64::NAN;
+    }
+    let pts: Vec<(f64, f64)> = points.iter().map(|(x, y)| (x.ln(), y.ln())).collect();
     let n = pts.len() as f64;
     if pts.len() < 2 {
         return f64::NAN;
@@ -32,6 +37,23 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
     sxy / sxx
 }
 
+/// The largest value of a sweep's runs; NaN when any run is NaN or the sweep is empty (`f64::max` would skip a
+/// NaN and let a failed run vanish from the claim).
+pub fn max_of_runs(values: &[f64]) -> f64 {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// The smallest value of a sweep's runs; NaN when any run is NaN or the sweep is empty.
+pub fn min_of_runs(values: &[f64]) -> f64 {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return f64::NAN;
+    }
+    values.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +63,10 @@ mod tests {
         let pts: Vec<(f64, f64)> = (1..10).map(|i| (i as f64, 3.0 * (i as f64).powf(0.5))).collect();
         assert!((log_log_slope(&pts) - 0.5).abs() < 1e-12);
         assert!(log_log_slope(&[(1.0, 1.0)]).is_nan());
+        assert!(log_log_slope(&[(1.0, 1.0), (2.0, 0.0), (3.0, 3.0)]).is_nan());
+        assert_eq!(max_of_runs(&[1.0, 3.0, 2.0]), 3.0);
+        assert!(max_of_runs(&[1.0, f64::NAN]).is_nan() && max_of_runs(&[]).is_nan());
+        assert_eq!(min_of_runs(&[1.0, 3.0]), 1.0);
+        assert!(min_of_runs(&[f64::NAN, 3.0]).is_nan());
     }
 }

@@ -18,8 +18,13 @@ pub struct Work {
     pub full_operator_evaluations: u64,
     /// Proximal operator calls.
     pub prox_calls: u64,
-    /// Communication rounds (one neighbour exchange each).
+    /// Communication rounds: gossip rounds, one neighbour exchange each (a product by W).
     pub communication_rounds: u64,
+    /// Global reductions over the whole network (all-reduce sum/max/min, gather, broadcast), one each.
+    pub all_reduces: u64,
+    /// Numbers (f64 values) one node sends, summed over the run: for a neighbour exchange of a d-vector, d per
+    /// neighbour; for a reduction, what the node contributes.
+    pub values_sent: u64,
     /// Stochastic or directional oracle calls.
     pub oracle_calls: u64,
 }
@@ -34,6 +39,8 @@ impl Work {
         self.full_operator_evaluations += other.full_operator_evaluations;
         self.prox_calls += other.prox_calls;
         self.communication_rounds += other.communication_rounds;
+        self.all_reduces += other.all_reduces;
+        self.values_sent += other.values_sent;
         self.oracle_calls += other.oracle_calls;
     }
 
@@ -54,7 +61,7 @@ impl Work {
     }
 
     /// The column names of [`Work::columns`].
-    pub const COLUMN_NAMES: [&'static str; 8] = [
+    pub const COLUMN_NAMES: [&'static str; 10] = [
         "component_gradients",
         "full_gradients",
         "function_values",
@@ -62,11 +69,13 @@ impl Work {
         "full_operator_evaluations",
         "prox_calls",
         "communication_rounds",
+        "all_reduces",
+        "values_sent",
         "oracle_calls",
     ];
 
     /// Every counter, in the order of [`Work::COLUMN_NAMES`].
-    pub fn columns(&self) -> [u64; 8] {
+    pub fn columns(&self) -> [u64; 10] {
         [
             self.component_gradients,
             self.full_gradients,
@@ -75,6 +84,8 @@ impl Work {
             self.full_operator_evaluations,
             self.prox_calls,
             self.communication_rounds,
+            self.all_reduces,
+            self.values_sent,
             self.oracle_calls,
         ]
     }
