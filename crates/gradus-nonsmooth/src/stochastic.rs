@@ -17,10 +17,21 @@ use crate::error::{Result, check_count, check_dim, check_finite};
 /// returns the (mini-batch) loss there.
 pub type GradientFn<'f> = dyn FnMut(ArrayView1<f64>, ArrayViewMut1<f64>) -> f64 + 'f;
 
+/// A stochastic gradient oracle that also takes a direction d: writes a gradient at the given point consistent
+/// with d (Zhang et al. 2020, Assumption 1(b); `None`: no direction) into `out` and returns the loss there.
+pub type DirectionalGradientFn<'f> =
+    dyn FnMut(ArrayView1<f64>, Option<ArrayView1<f64>>, ArrayViewMut1<f64>) -> f64 + 'f;
+
 /// One optimizer update with one stochastic gradient.
 pub trait StochasticStep: Send {
     /// Moves x, evaluating `grad` exactly once; returns the loss `grad` reported.
     fn update(&mut self, x: &mut Array1<f64>, grad: &mut GradientFn<'_>) -> f64;
+    /// The same update with an oracle that takes a direction. A method that queries on a segment (Stochastic
+    /// INGD) overrides it to pass the segment's direction; the default calls [`update`](Self::update) and passes
+    /// none. [`StochasticRunner`] calls this one.
+    fn update_directional(&mut self, x: &mut Array1<f64>, grad: &mut DirectionalGradientFn<'_>) -> f64 {
+        self.update(x, &mut |p, out| grad(p, None, out))
+    }
     /// Called before epoch `epoch` (0-based), for step-decay schedules.
     fn start_epoch(&mut self, _epoch: usize) {}
     /// The method's display name.
@@ -105,8 +116,9 @@ impl<P: MiniBatchObjective> Method for EpochTrainer<'_, P> {
     }
 }
 
-/// Runs an optimizer on a [`StochasticOracle`]; one step = one oracle call. Optionally keeps every iterate (for
-/// Stochastic INGD's lagged output rule on small problems).
+/// Runs an optimizer on a [`StochasticOracle`]; one step = one oracle call, with the direction the optimizer
+/// passes ([`StochasticStep::update_directional`], [`StochasticOracle::sample_directional_gradient`]).
+/// Optionally keeps every iterate (for Stochastic INGD's lagged output rule on small problems).
 pub struct StochasticRunner<'a> {
     oracle: &'a dyn StochasticOracle,
     optimizer: Box<dyn StochasticStep + 'a>,
@@ -153,8 +165,11 @@ impl Method for StochasticRunner<'_> {
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
         let (oracle, rng) = (self.oracle, &mut self.rng);
-        let mut grad = |p: ArrayView1<f64>, out: ArrayViewMut1<f64>| oracle.sample_gradient(p, rng, out);
-        self.optimizer.update(&mut self.x, &mut grad);
+        let mut grad = |p: ArrayView1<f64>, d: Option<ArrayView1<f64>>, out: ArrayViewMut1<f64>| match d {
+            Some(d) => oracle.sample_directional_gradient(p, d, rng, out),
+            None => oracle.sample_gradient(p, rng, out),
+        };
+        self.optimizer.update_directional(&mut self.x, &mut grad);
         work.oracle_calls += 1;
         if let Some(h) = &mut self.history {
             h.push(self.x.clone());

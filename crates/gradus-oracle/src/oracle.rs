@@ -15,6 +15,21 @@ pub trait StochasticOracle: Sync {
 
     /// Draws a sample, returns its value and writes its gradient.
     fn sample_gradient(&self, x: ArrayView1<f64>, rng: &mut StdRng, out: ArrayViewMut1<f64>) -> f64;
+
+    /// Draws a sample whose gradient is consistent with the direction d (Zhang et al. 2020, Assumption 1(b): an
+    /// unbiased estimate of some g ∈ ∂f(x) with ⟨g, d⟩ = f′(x; d)); Stochastic INGD passes the direction of its
+    /// last step. The default ignores d and calls [`sample_gradient`](Self::sample_gradient), which is right
+    /// wherever the sampled function is differentiable at x.
+    fn sample_directional_gradient(
+        &self,
+        x: ArrayView1<f64>,
+        d: ArrayView1<f64>,
+        rng: &mut StdRng,
+        out: ArrayViewMut1<f64>,
+    ) -> f64 {
+        let _ = d;
+        self.sample_gradient(x, rng, out)
+    }
 }
 
 /// The oracle of nonsmooth analysis used by INGD: at x and a direction d, f(x) and a generalized gradient

@@ -265,6 +265,48 @@ impl ReluRegression {
         self.inputs.ncols()
     }
 
+    /// An upper bound on s = σ_max(A)/√n, A the n × p input matrix: λ_max(M) ≤ tr(M^{2^J})^{1/2^J} for the
+    /// positive semidefinite M = AᵀA/n (J = 6 squarings, so the bound is at most p^{1/64} ≈ 1.04 times λ_max for
+    /// p = 10), then s = √λ_max. Each squaring is normalised by its trace so nothing overflows.
+    pub fn input_scale_bound(&self) -> f64 {
+        let n = self.inputs.nrows() as f64;
+        let mut m = self.inputs.t().dot(&self.inputs) / n;
+        // M^{2^j} = exp(log_c)·N with tr N = 1.
+        let mut log_c = m.diag().sum().ln();
+        m /= m.diag().sum();
+        for _ in 0..6 {
+            let sq = m.dot(&m);
+            let t = sq.diag().sum();
+            log_c = 2.0 * log_c + t.ln();
+            m = sq / t;
+        }
+        (log_c / 64.0).exp().sqrt()
+    }
+
+    /// A Lipschitz constant of f valid within distance `r` of any θ with ‖θ‖ ≤ `rho` and f(θ) ≤ `f0`: the bound
+    /// L = s(ρ + r)·(√(2f₀) + s(ρ + r)r), s = [`input_scale_bound`](Self::input_scale_bound) ≥ σ_max(A)/√n.
+    ///
+    /// Derivation. Write the residuals rᵢ(θ) = vᵀrelu(W aᵢ) − yᵢ, so f = ‖r‖²/(2n) and √(2f) = ‖r‖/√n, and let
+    /// Act = relu(A Wᵀ) (n × h), σᵢⱼ ∈ {0, 1} the ReLU slopes and Dᵢⱼ = rᵢvⱼσᵢⱼ. A generalized gradient is
+    /// g = (∇_W, ∇_v) with ∇_v = Actᵀr/n and ∇_W = DᵀA/n. Since relu is 1-Lipschitz with relu(0) = 0,
+    /// ‖Act‖ ≤ ‖Act‖_F ≤ ‖A Wᵀ‖_F ≤ ‖A‖‖W‖_F, so ‖∇_v‖ ≤ ‖A‖‖W‖_F‖r‖/n = s‖W‖_F√(2f); and
+    /// ‖D‖_F² = Σᵢ rᵢ² Σⱼ vⱼ²σᵢⱼ ≤ ‖r‖²‖v‖², so ‖∇_W‖_F ≤ ‖D‖_F‖A‖/n ≤ s‖v‖√(2f). Together
+    /// ‖g(θ)‖ ≤ s‖θ‖√(2f(θ)) for every θ (and for every element of the Clarke subdifferential, a convex hull of
+    /// limits of such gradients). The same two estimates bound the residual map's generalized Jacobian by
+    /// √n·s‖θ‖ (‖Σⱼ vⱼσᵢⱼ(A dWᵀ)ᵢⱼ‖ ≤ ‖v‖‖A‖‖dW‖_F and ‖Act dv‖ ≤ ‖A‖‖W‖_F‖dv‖), so moving from θ to a point
+    /// θ′ with ‖θ′ − θ‖ ≤ r raises √(2f) by at most s(‖θ‖ + r)r. With ‖θ‖ ≤ ρ and f(θ) ≤ f₀ at the start of the
+    /// move, ‖θ′‖ ≤ ρ + r and ‖g(θ′)‖ ≤ s(ρ + r)(√(2f₀) + s(ρ + r)r).
+    ///
+    /// A descent method that keeps f(x_t) ≤ f(x₀) and queries only within r of its iterates (INGD with δ ≤ r)
+    /// sees gradients no larger than this as long as its iterates stay in the ball ‖θ‖ ≤ ρ; f's sublevel sets are
+    /// unbounded (W ↦ cW, v ↦ v/c leaves f unchanged), so that is a condition to check on the run
+    /// ([`ToyInstance::in_region`]), not a consequence of descent.
+    pub fn lipschitz_on_ball(&self, rho: f64, f0: f64, r: f64) -> f64 {
+        let s = self.input_scale_bound();
+        let reach = rho + r;
+        s * reach * ((2.0 * f0.max(0.0)).sqrt() + s * reach * r)
+    }
+
     /// Z = A Wᵀ and, with a direction, dZ = A dWᵀ.
     fn pre_activations(
         &self,
@@ -319,8 +361,8 @@ impl DirectionalOracle for ReluRegression {
     }
 }
 
-/// A stochastic oracle from a directional one: g(x) + σ·ξ with ξ ~ N(0, I) (for testing stochastic methods on
-/// the toys).
+/// A stochastic oracle from a directional one: g(x; d) + σ·ξ with ξ ~ N(0, I) (for testing stochastic methods on
+/// the toys; [`StochasticOracle::sample_gradient`] uses d = 0).
 #[derive(Debug, Clone)]
 pub struct NoisyOracle<O> {
     /// The exact oracle.
@@ -348,6 +390,20 @@ impl<O: DirectionalOracle> StochasticOracle for NoisyOracle<O> {
         }
         f
     }
+    /// g(x; d) + σ·ξ: the exact oracle's directional gradient plus the noise.
+    fn sample_directional_gradient(
+        &self,
+        x: ArrayView1<f64>,
+        d: ArrayView1<f64>,
+        rng: &mut StdRng,
+        mut out: ArrayViewMut1<f64>,
+    ) -> f64 {
+        let f = self.oracle.directional_gradient(x, d, out.view_mut());
+        for o in out.iter_mut() {
+            *o += self.sigma * normal(rng);
+        }
+        f
+    }
 }
 
 /// One standard normal draw.
@@ -355,7 +411,26 @@ pub fn normal(rng: &mut StdRng) -> f64 {
     StandardNormal.sample(rng)
 }
 
-/// A toy instance of EXP-N2: the problem, a starting point and a Lipschitz constant valid where the solvers go.
+/// The largest query radius the toys' Lipschitz constants allow: every oracle call within this distance of an
+/// iterate of [`ToyInstance::region`] sees ‖g‖ ≤ L (EXP-N2's δ are at most 0.1).
+pub const TOY_QUERY_RADIUS: f64 = 0.1;
+
+/// Where a toy's Lipschitz constant holds: for oracle calls within [`TOY_QUERY_RADIUS`] of an iterate in this
+/// region.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LipschitzRegion {
+    /// Everywhere (a global constant).
+    Everywhere,
+    /// The sublevel set {f ≤ f(x₀)}: every descent method (INGD, MinNorm-INGD) stays in it.
+    Sublevel,
+    /// The box ‖x‖∞ ≤ the value, less the query radius.
+    Box(f64),
+    /// The sublevel set intersected with the ball ‖x‖₂ ≤ the value.
+    SublevelBall(f64),
+}
+
+/// A toy instance of EXP-N2: the problem, a starting point and a Lipschitz constant with the region where it
+/// holds.
 pub struct ToyInstance {
     /// Short name (`absabs`, `maxaffine`, `chebrosen`, `relureg`).
     pub name: &'static str,
@@ -363,19 +438,39 @@ pub struct ToyInstance {
     pub oracle: Box<dyn DirectionalOracle>,
     /// The starting point.
     pub x0: Array1<f64>,
-    /// L for INGD's β and the Theorem 8 budget.
+    /// L for INGD's β and the Theorem 8 budget: a bound on ‖g‖ for oracle calls within [`TOY_QUERY_RADIUS`] of
+    /// an iterate in [`region`](Self::region).
     pub lipschitz: f64,
+    /// Where `lipschitz` holds; a run whose iterates leave it has no valid L ([`ToyInstance::in_region`]).
+    pub region: LipschitzRegion,
     /// Δ = f(x0) − inf f (inf f = 0 for every toy).
     pub gap: f64,
 }
 
+impl ToyInstance {
+    /// Whether an iterate x lies in the region where `lipschitz` holds.
+    pub fn in_region(&self, x: ArrayView1<f64>) -> bool {
+        let sublevel = || self.oracle.value(x) <= self.gap;
+        match self.region {
+            LipschitzRegion::Everywhere => true,
+            LipschitzRegion::Sublevel => sublevel(),
+            LipschitzRegion::Box(r) => x.iter().all(|v| v.abs() <= r - TOY_QUERY_RADIUS),
+            LipschitzRegion::SublevelBall(rho) => x.dot(&x).sqrt() <= rho && sublevel(),
+        }
+    }
+}
+
 /// The four toys of EXP-N2 with their starting points:
 ///
-/// - `absabs`: [`AbsAbs`] in d = 10 from x0 = (2.5, 0.3, …, 0.3); L on the sublevel set of x0 (+1).
-/// - `maxaffine`: [`MaxAffine`] with d = 10, 20 pieces, from x* + 3u (u a random unit vector); L = maxⱼ‖aⱼ‖.
-/// - `chebrosen`: [`ChebyshevRosenbrock`] in d = 2 from (−1.2, 1); L on the box ‖x‖∞ ≤ 1.5.
+/// - `absabs`: [`AbsAbs`] in d = 10 from x0 = (2.5, 0.3, …, 0.3); L on the sublevel set of x0 enlarged by 1
+///   (region [`LipschitzRegion::Sublevel`]).
+/// - `maxaffine`: [`MaxAffine`] with d = 10, 20 pieces, from x* + 3u (u a random unit vector); L = maxⱼ‖aⱼ‖,
+///   global.
+/// - `chebrosen`: [`ChebyshevRosenbrock`] in d = 2 from (−1.2, 1); L on the box ‖x‖∞ ≤ 1.5 (region: iterates
+///   with ‖x‖∞ ≤ 1.4).
 /// - `relureg`: [`ReluRegression`] with n = 200, p = 10, h = 4 (d = 44) from a random N(0, 1/p) W and v = ±½;
-///   L = 2‖g(x0)‖ (raised by INGD's safeguard if exceeded).
+///   L = [`ReluRegression::lipschitz_on_ball`] with ρ = ‖x0‖ + 1, f₀ = f(x0), r = [`TOY_QUERY_RADIUS`] (region:
+///   the sublevel set within ‖θ‖ ≤ ρ).
 pub fn standard_toys(seed: u64) -> Vec<ToyInstance> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x70ff);
     let mut out = Vec::new();
@@ -387,6 +482,7 @@ pub fn standard_toys(seed: u64) -> Vec<ToyInstance> {
     out.push(ToyInstance {
         name: "absabs",
         lipschitz: f.lipschitz_on_sublevel(f0, 1.0),
+        region: LipschitzRegion::Sublevel,
         gap: f0,
         oracle: Box::new(f),
         x0,
@@ -398,6 +494,7 @@ pub fn standard_toys(seed: u64) -> Vec<ToyInstance> {
     out.push(ToyInstance {
         name: "maxaffine",
         lipschitz: m.lipschitz(),
+        region: LipschitzRegion::Everywhere,
         gap: m.value(x0.view()),
         oracle: Box::new(m),
         x0,
@@ -408,6 +505,7 @@ pub fn standard_toys(seed: u64) -> Vec<ToyInstance> {
     out.push(ToyInstance {
         name: "chebrosen",
         lipschitz: c.lipschitz_on_box(1.5),
+        region: LipschitzRegion::Box(1.5),
         gap: c.value(x0.view()),
         oracle: Box::new(c),
         x0,
@@ -421,11 +519,12 @@ pub fn standard_toys(seed: u64) -> Vec<ToyInstance> {
     for k in 40..44 {
         x0[k] = if rng.random::<bool>() { 0.5 } else { -0.5 };
     }
-    let mut g = Array1::zeros(r.dim());
-    let f0 = r.generalized_gradient(x0.view(), g.view_mut());
+    let f0 = r.value(x0.view());
+    let rho = x0.dot(&x0).sqrt() + 1.0;
     out.push(ToyInstance {
         name: "relureg",
-        lipschitz: (2.0 * g.dot(&g).sqrt()).max(1.0),
+        lipschitz: r.lipschitz_on_ball(rho, f0, TOY_QUERY_RADIUS),
+        region: LipschitzRegion::SublevelBall(rho),
         gap: f0,
         oracle: Box::new(r),
         x0,
@@ -530,6 +629,75 @@ mod tests {
             let d = Array1::from_shape_fn(r.dim(), |_| normal(&mut rng));
             check_directional(&r, &theta, &d, 1e-4);
         }
+    }
+
+    /// ‖g(θ)‖ ≤ s‖θ‖√(2f(θ)) at random points and kinks, s bounds σ_max(A)/√n from above (within p^{1/64}), and
+    /// relureg's L bounds every gradient within the query radius of points of its region.
+    #[test]
+    fn relu_regression_gradient_bounds_hold() {
+        let r = ReluRegression::random(200, 10, 4, 2).unwrap();
+        let s_bound = r.input_scale_bound();
+        // Power iteration gives σ_max(A)/√n from below.
+        let m = r.inputs.t().dot(&r.inputs) / 200.0;
+        let mut u = Array1::from_elem(10, 1.0);
+        for _ in 0..500 {
+            u = m.dot(&u);
+            u /= u.dot(&u).sqrt();
+        }
+        let s_low = u.dot(&m.dot(&u)).sqrt();
+        assert!(s_low <= s_bound && s_bound <= s_low * 10f64.powf(1.0 / 128.0) * (1.0 + 1e-12));
+        let mut rng = StdRng::seed_from_u64(4);
+        let mut g = Array1::zeros(r.dim());
+        for k in 0..200 {
+            let scale = 0.2 + k as f64 / 50.0;
+            let theta = Array1::from_shape_fn(r.dim(), |_| scale * normal(&mut rng) / 5.0);
+            let d = Array1::from_shape_fn(r.dim(), |_| normal(&mut rng));
+            let f = r.directional_gradient(theta.view(), d.view(), g.view_mut());
+            let bound = s_bound * theta.dot(&theta).sqrt() * (2.0 * f).sqrt();
+            assert!(
+                g.dot(&g).sqrt() <= bound * (1.0 + 1e-12),
+                "{} > {bound}",
+                g.dot(&g).sqrt()
+            );
+        }
+        let toy = standard_toys(0).pop().unwrap();
+        assert_eq!(toy.name, "relureg");
+        assert!(toy.in_region(toy.x0.view()));
+        for _ in 0..200 {
+            let step = Array1::from_shape_fn(toy.x0.len(), |_| normal(&mut rng));
+            let y = &toy.x0 + &(TOY_QUERY_RADIUS / step.dot(&step).sqrt() * &step);
+            toy.oracle.generalized_gradient(y.view(), g.view_mut());
+            assert!(g.dot(&g).sqrt() <= toy.lipschitz);
+        }
+        let far = 10.0 * &toy.x0;
+        assert!(!toy.in_region(far.view()));
+    }
+
+    #[test]
+    fn regions_of_the_toys() {
+        let toys = standard_toys(0);
+        for toy in &toys {
+            assert!(toy.in_region(toy.x0.view()), "{}", toy.name);
+        }
+        assert_eq!(toys[1].region, LipschitzRegion::Everywhere);
+        assert!(!toys[2].in_region(array![1.45, 0.0].view()));
+        let mut above = toys[0].x0.clone();
+        above[0] = 5.0;
+        assert!(!toys[0].in_region(above.view()));
+    }
+
+    /// The noisy oracle passes the direction to the exact one: at a kink, opposite directions give opposite
+    /// slopes (with σ = 0, exactly).
+    #[test]
+    fn noisy_oracle_passes_the_direction() {
+        let noisy = NoisyOracle::new(AbsAbs::new(2).unwrap(), 0.0).unwrap();
+        let x = array![1.0, 0.0];
+        let mut rng = StdRng::seed_from_u64(0);
+        let mut g = Array1::zeros(2);
+        noisy.sample_directional_gradient(x.view(), array![-1.0, 0.0].view(), &mut rng, g.view_mut());
+        assert_eq!(g[0], -1.0);
+        noisy.sample_directional_gradient(x.view(), array![1.0, 0.0].view(), &mut rng, g.view_mut());
+        assert_eq!(g[0], 1.0);
     }
 
     #[test]
