@@ -3,16 +3,15 @@
 //!
 //! (a) EXP-N2 — the toys of `gradus_oracle::problems::nonsmooth_toys::standard_toys` (|‖x₁| − 1| + ½‖x₂:‖² in d = 10, a
 //! max of 20 affine functions in d = 10, Nesterov's nonsmooth Chebyshev–Rosenbrock in d = 2, teacher–student ReLU
-//! regression in d = 44) with δ ∈ {1e-1, 1e-2, 1e-3}, ε = 1e-2: oracle calls (gradient calls + function values)
-//! until the first iterate that is **certified** (δ, ε)-stationary by `gradus_nonsmooth::certify` (exact min-norm
-//! point of gradients sampled in B_δ(x)) — the spec's metric, the same for INGD, MinNorm-INGD, gradient sampling,
-//! the subgradient method (α_k = 0.1/√(k + 1)) and NGD (η = δ). The certificate is evaluated outside the methods'
-//! counts, on a geometric schedule of iterations (every 10 % more); the subgradient method and NGD run until it
-//! holds or up to a cap. INGD, MinNorm-INGD and gradient sampling run until their own test stops them; their
-//! final point is certified independently and, when it is, dates from the iteration where x last moved. Their
-//! calls until their own stop are kept too (INGD's include its final local search, which does not shrink with
-//! δ), with INGD's split into that final search and the travel before it, and its outer iterations (local
-//! searches, Theorem 8's T).
+//! regression in d = 44, each with a Lipschitz constant and the region where it holds) with δ ∈ {1e-1, 1e-2,
+//! 1e-3}, ε = 1e-2: oracle calls (gradient calls + function values) until the method holds a certified
+//! (δ, ε)-stationary point. INGD, MinNorm-INGD and gradient sampling run until their own test stops them (INGD:
+//! ‖m‖ ≤ ε, capped at Theorem 8's T local searches), the final local search included, and the stopping point is
+//! confirmed by the independent certificate `gradus_nonsmooth::certify` (exact min-norm point of generalized
+//! gradients sampled in B_δ(x)). The subgradient method (α_k = 0.1/√(k + 1)) and NGD (η = δ) have no test of their
+//! own: they run until the certificate, evaluated outside their counts on a geometric schedule of iterations, holds
+//! at an iterate, or up to a cap. INGD's calls are also split into the final search and the travel before it, and
+//! the first iterate the certificate confirms is kept.
 //!
 //! (b) The paper's network experiment on Fashion-MNIST: a ReLU MLP trained with S-INGD (β = 0.9, p = 1, q = 10,
 //! wd 5e-4), SGD with momentum (lr 0.1, μ = 0.9, ÷10 at 50 % and 75 % of the epochs, wd 5e-4) and Adam (lr 1e-3,
@@ -24,7 +23,7 @@ use gradus_nonsmooth::{
     Adam, CertificateMonitor, CertificateParams, EpochTrainer, GradientSamplingParams, Ingd, IngdParams,
     MinNormIngdParams, NgdParams, SgdMomentum, StochasticIngd, StochasticStep, SubgradientParams, certify, theorem8,
 };
-use gradus_oracle::problems::nonsmooth_toys::{ToyInstance, standard_toys};
+use gradus_oracle::problems::nonsmooth_toys::{LipschitzRegion, ToyInstance, standard_toys};
 use gradus_oracle::problems::{MiniBatchObjective, Mlp};
 use gradus_oracle::{Monitor, Report, RunConfig, Silent, Status, Stop, Work, run};
 use ndarray::{Array1, Array2, ArrayView1, s};
@@ -34,7 +33,7 @@ use std::cell::RefCell;
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
 use crate::plot::{Curve, Figure, Legend, LongTable};
-use crate::util::{log_log_slope, progress};
+use crate::util::{log_log_slope, max_of_runs, min_of_runs, progress};
 
 const DELTAS: [f64; 3] = [1e-1, 1e-2, 1e-3];
 const EPS: f64 = 1e-2;
@@ -69,17 +68,25 @@ struct ToyRun {
     toy: usize,
     delta: usize,
     method: usize,
-    /// Calls until the first iterate the certificate certifies (None: none within the run). This is EXP-N2's
-    /// metric for every method ("min over iterates of a (δ, ε) certificate").
+    trial: usize,
+    /// EXP-N2's metric: calls until the method holds a certified (δ, ε)-stationary point. Self-stopping methods
+    /// (INGD, MinNorm-INGD, gradient sampling): calls until their own test stops them, their last local search
+    /// included, when the independent certificate confirms the stopping point. Monitored methods (subgradient,
+    /// NGD), which have no test of their own: calls until the first iterate the certificate certifies. None: no
+    /// such point within the run.
     calls: Option<f64>,
-    /// Self-stopping methods (INGD, MinNorm-INGD, gradient sampling): calls until their own test stops them at a
-    /// point the certificate confirms (None: not converged, or not confirmed, or a monitored method).
-    self_stop_calls: Option<f64>,
+    /// Calls until the first iterate the independent certificate certifies (for a self-stopping method whose
+    /// final point is the first certified iterate: the travel, without the final local search).
+    first_certified_iterate: Option<f64>,
+    /// Whether a self-stopping method's own test stopped it (status converged).
+    stopped: bool,
     /// Calls spent in total.
     total_calls: f64,
     /// The certificate at the end (self-stopping methods) or the best seen (monitored ones).
     certificate: f64,
     status: &'static str,
+    /// Whether every iterate stayed in the region where the toy's Lipschitz constant holds.
+    in_region: bool,
     /// INGD only: calls of the last local search and the number of local searches (outer iterations).
     ingd: Option<IngdSplit>,
 }
@@ -91,12 +98,13 @@ struct IngdSplit {
     outer: f64,
 }
 
-/// The certificate monitor (on its geometric schedule of rows) plus a column `moved`: 1 on the rows where x
-/// differs from the previous row's x. The last such row is where the final point was reached, so a certificate
-/// of the final point also dates from that row: a self-stopping method's last local search (INGD's final search,
-/// gradient sampling's radius reductions) does not move x.
+/// The certificate monitor (on its geometric schedule of rows) plus two columns: `moved`, 1 on the rows where x
+/// differs from the previous row's x (the last such row is where the final point was reached, so a certificate
+/// of the final point also dates from that row: a self-stopping method's last local search does not move x), and
+/// `in_region`, 1 when x lies where the toy's Lipschitz constant holds.
 struct CertifyAndTrack<'a> {
     certificate: CertificateMonitor<'a>,
+    toy: &'a ToyInstance,
     last: RefCell<Option<Array1<f64>>>,
 }
 
@@ -104,6 +112,7 @@ impl Monitor for CertifyAndTrack<'_> {
     fn names(&self) -> Vec<String> {
         let mut names = self.certificate.names();
         names.push("moved".into());
+        names.push("in_region".into());
         names
     }
     fn evaluate(&self, x: ArrayView1<f64>, known: Option<(f64, ArrayView1<f64>)>, out: &mut Vec<f64>) {
@@ -114,6 +123,7 @@ impl Monitor for CertifyAndTrack<'_> {
             *last = Some(x.to_owned());
         }
         out.push(if moved { 1.0 } else { 0.0 });
+        out.push(if self.toy.in_region(x) { 1.0 } else { 0.0 });
     }
 }
 
@@ -137,6 +147,17 @@ fn first_certified_calls(r: &Report, final_certified: bool) -> Option<f64> {
     }
 }
 
+/// Whether every recorded iterate of a run monitored by [`CertifyAndTrack`] lay in the toy's Lipschitz region.
+fn stayed_in_region(r: &Report) -> bool {
+    let k = r.trace.metric_index("in_region").expect("monitored");
+    r.trace.rows.iter().all(|row| row.values[k] == 1.0)
+}
+
+/// Wall-clock limit of one INGD run (a safety net; Theorem 8's T caps the local searches).
+fn ingd_seconds(quick: bool) -> f64 {
+    if quick { 120.0 } else { 900.0 }
+}
+
 fn run_toy(
     toy: &ToyInstance,
     t: usize,
@@ -156,30 +177,38 @@ fn run_toy(
     };
     let monitor = CertifyAndTrack {
         certificate: CertificateMonitor::new(oracle, cert_params.clone(), 1.1).map_err(nonsmooth)?,
+        toy,
         last: RefCell::new(None),
     };
     // Self-stopping methods: run to their own stop, every row recorded (the certificate only on its schedule).
     let self_stopping = |r: Report, ingd: Option<IngdSplit>| -> Result<ToyRun, ExpError> {
         let c = certify(oracle, r.x.view(), &cert_params).map_err(nonsmooth)?;
-        let ok = r.status == Status::Converged && c.certified;
+        let stopped = r.status == Status::Converged;
         Ok(ToyRun {
             toy: t,
             delta: di,
             method,
-            calls: first_certified_calls(&r, c.certified),
-            self_stop_calls: ok.then(|| calls(&r.work)),
+            trial,
+            calls: (stopped && c.certified).then(|| calls(&r.work)),
+            first_certified_iterate: first_certified_calls(&r, c.certified),
+            stopped,
             total_calls: calls(&r.work),
             certificate: c.bound,
             status: r.status.name(),
+            in_region: stayed_in_region(&r),
             ingd,
         })
     };
     let every_row = |cap: u64| RunConfig::new(Stop::iterations(cap), 1);
     match method {
         0 => {
+            // Capped at Theorem 8's T local searches: every successful search lowers f by more than δε/4, so a
+            // correct run with a valid Δ needs at most T of them, plus restarts.
+            let budget = theorem8(delta, EPS, toy.lipschitz, toy.gap).map_err(nonsmooth)?;
             let params = IngdParams::new(delta, EPS, toy.lipschitz).seed(seed);
             let mut ingd = Ingd::new(oracle, x0, params).map_err(nonsmooth)?;
-            let r = run(&mut ingd, &monitor, &every_row(2_000_000), &mut Silent)?;
+            let config = RunConfig::new(Stop::iterations(budget.outer).with_max_seconds(ingd_seconds(quick)), 1);
+            let r = run(&mut ingd, &monitor, &config, &mut Silent)?;
             let split = IngdSplit {
                 final_search: ingd.last_search_calls() as f64,
                 outer: r.iterations as f64,
@@ -210,21 +239,27 @@ fn run_toy(
             }
             .map_err(nonsmooth)?;
             let k = r.trace.metric_index("certificate").expect("monitored");
+            // The best certificate over the rows of its schedule (the other rows are NaN by design).
             let best = r
                 .trace
                 .rows
                 .iter()
                 .map(|row| row.values[k])
+                .filter(|c| !c.is_nan())
                 .fold(f64::INFINITY, f64::min);
+            let first = first_certified_calls(&r, false);
             Ok(ToyRun {
                 toy: t,
                 delta: di,
                 method,
-                calls: first_certified_calls(&r, false),
-                self_stop_calls: None,
+                trial,
+                calls: first,
+                first_certified_iterate: first,
+                stopped: false,
                 total_calls: calls(&r.work),
                 certificate: best,
                 status: r.status.name(),
+                in_region: stayed_in_region(&r),
                 ingd: None,
             })
         }
@@ -237,6 +272,28 @@ fn geo_mean(v: &[f64]) -> f64 {
     }
     (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
 }
+
+/// The geometric mean of a cell's runs; NaN when any run has no value (a failed run never vanishes from a mean).
+fn geo_mean_of_runs(v: &[Option<f64>]) -> f64 {
+    if v.iter().any(|c| c.is_none()) {
+        return f64::NAN;
+    }
+    geo_mean(&v.iter().flatten().copied().collect::<Vec<_>>())
+}
+
+/// Where a toy's L holds, in words.
+fn region_text(region: LipschitzRegion) -> String {
+    match region {
+        LipschitzRegion::Everywhere => "everywhere".into(),
+        LipschitzRegion::Sublevel => "near the sublevel set of x0".into(),
+        LipschitzRegion::Box(r) => format!("near iterates with ‖x‖∞ ≤ {r} − 0.1"),
+        LipschitzRegion::SublevelBall(rho) => format!("near the sublevel set of x0 within ‖x‖ ≤ {rho:.3}"),
+    }
+}
+
+/// The slack on Theorem 8's exponent 1 in `ingd.toys.calls_vs_inv_delta`: an empirical allowance for a
+/// least-squares slope through three δ values (a bound C/δ on the calls does not cap such a slope at 1 exactly).
+const EXPONENT_SLACK: f64 = 0.2;
 
 fn toys(
     ctx: &Ctx,
@@ -266,18 +323,91 @@ fn toys(
         })
         .collect::<Result<_, _>>()?;
     bar.finish_and_clear();
+    let run_name = |r: &ToyRun| {
+        format!(
+            "{} {} δ = {:.0e} trial {}",
+            METHODS[r.method], instances[r.toy].name, DELTAS[r.delta], r.trial
+        )
+    };
+    let ingd_runs: Vec<&ToyRun> = runs.iter().filter(|r| r.method == 0).collect();
+    // Why an INGD run has no certified stop.
+    let ingd_failures: Vec<String> = ingd_runs
+        .iter()
+        .filter(|r| r.calls.is_none())
+        .map(|r| {
+            if r.stopped {
+                format!(
+                    "{} (stopped, but the certificate's bound {:.3e} > ε)",
+                    run_name(r),
+                    r.certificate
+                )
+            } else {
+                format!("{} (status {}, {:.3e} calls)", run_name(r), r.status, r.total_calls)
+            }
+        })
+        .collect();
 
-    // Claim 1: every INGD run certified within the Theorem 8 budget.
-    let mut certified_within = 0usize;
-    let mut ingd_runs = 0usize;
-    for r in runs.iter().filter(|r| r.method == 0) {
-        ingd_runs += 1;
+    // Claim 1 (gated): INGD's stop is a (δ, ε)-stationary point that the independent certificate confirms.
+    let confirmed = ingd_runs.iter().filter(|r| r.calls.is_some()).count();
+    claims.push(
+        Claim::at_least(
+            "ingd.toys.stop_certified",
+            &format!(
+                "number of INGD runs (4 toys × δ ∈ {{1e-1, 1e-2, 1e-3}} × {trials} seed(s)) that stop by their own \
+                 test ‖m‖ ≤ ε = 1e-2 within Theorem 8's T = ⌈4Δ/(εδ)⌉ local searches (and {:.0} s) at a point the \
+                 independent min-norm certificate confirms (δ, ε)-stationary; threshold: all {} (Theorem 8: at the \
+                 stop m is a convex combination of generalized gradients within δ of x_t, so a correct run stops at \
+                 a (δ, ε)-stationary point, and the certificate samples the same ball)",
+                ingd_seconds(ctx.quick),
+                ingd_runs.len()
+            ),
+            confirmed as f64,
+            ingd_runs.len() as f64,
+            true,
+        )
+        .with_failed_runs(ingd_failures.clone()),
+    );
+
+    // Claim 2 (not gated): within Theorem 8's call budget, with valid constants.
+    let mut ratios = Vec::new();
+    let mut budget_failures = ingd_failures.clone();
+    let mut budget_range = (f64::INFINITY, 0.0f64);
+    for r in &ingd_runs {
         let toy = &instances[r.toy];
-        let budget = theorem8(DELTAS[r.delta], EPS, toy.lipschitz, toy.gap).map_err(nonsmooth)?;
-        if r.self_stop_calls.is_some_and(|c| c <= budget.oracle_calls as f64) {
-            certified_within += 1;
+        let budget = theorem8(DELTAS[r.delta], EPS, toy.lipschitz, toy.gap)
+            .map_err(nonsmooth)?
+            .oracle_calls as f64;
+        budget_range = (budget_range.0.min(budget), budget_range.1.max(budget));
+        ratios.push(r.calls.map_or(f64::NAN, |c| c / budget));
+        if !r.in_region {
+            budget_failures.push(format!(
+                "{} (left the region where L = {:.3} holds)",
+                run_name(r),
+                toy.lipschitz
+            ));
         }
     }
+    claims.push(
+        Claim::at_most(
+            "ingd.toys.theorem8_budget",
+            &format!(
+                "largest ratio, over the INGD runs, of the calls until the certified stop to Theorem 8's budget \
+                 T·(2K + 1), T = ⌈4Δ/(εδ)⌉, K = ⌈48L²/ε²⌉, Δ = f(x0) − inf f and L a Lipschitz constant that holds \
+                 wherever the run went (checked on every iterate); threshold 1 (Theorem 8). Not gated: with these \
+                 constants the budgets are {:.1e}–{:.1e} calls, which cannot be run in minutes, so the runs are \
+                 capped at T local searches and {:.0} s; under that cap the calls are at most (local searches)·\
+                 (2K + 1) by construction, and the claim can fail only by a run that does not stop at a certified \
+                 point or leaves the region of L",
+                budget_range.0,
+                budget_range.1,
+                ingd_seconds(ctx.quick)
+            ),
+            max_of_runs(&ratios),
+            1.0,
+            false,
+        )
+        .with_failed_runs(budget_failures),
+    );
     for toy in &instances {
         let budgets: Vec<String> = DELTAS
             .iter()
@@ -285,45 +415,36 @@ fn toys(
             .collect::<Result<_, _>>()
             .map_err(nonsmooth)?;
         notes.push(format!(
-            "{}: d = {}, L = {:.3}, Δ = f(x0) − f* = {:.3}, Theorem 8 call budgets at δ = 1e-1, 1e-2, 1e-3: {}",
+            "{}: d = {}, L = {:.3} (holds {}), Δ = f(x0) − f* = {:.3}, Theorem 8 call budgets at δ = 1e-1, 1e-2, \
+             1e-3: {}",
             toy.name,
             toy.x0.len(),
             toy.lipschitz,
+            region_text(toy.region),
             toy.gap,
             budgets.join(", ")
         ));
     }
-    claims.push(Claim::at_least(
-        "ingd.toys.certificate_reached",
-        &format!(
-            "number of INGD runs (4 toys × δ ∈ {{1e-1, 1e-2, 1e-3}} × {trials} seed(s)) that stop at a point certified \
-             (δ, ε = 1e-2)-stationary by the exact min-norm certificate within the Theorem 8 budget \
-             T·(2K + 1), T = ⌈4Δ/(εδ)⌉, K = ⌈48L²/ε²⌉; threshold: all {ingd_runs}"
-        ),
-        certified_within as f64,
-        ingd_runs as f64,
-        true,
-    ));
+    for r in runs.iter().filter(|r| r.method == 1 && !r.in_region) {
+        notes.push(format!("{}: left the region where L holds", run_name(r)));
+    }
 
-    // Table, figures and the exponent.
+    // Table, figures and the exponents.
     let mut table = LongTable::new(&[
         "toy",
         "delta",
-        "calls_to_certificate",
-        "self_stop_calls",
+        "calls_to_certified_point",
+        "first_certified_iterate",
         "total_calls",
         "certificate",
         "final_search_calls",
         "outer_iterations",
     ]);
     let mut slopes = vec![vec![f64::NAN; instances.len()]; METHODS.len()];
-    // INGD until its own stop, its travel (calls before the final local search) and its outer iterations:
-    // exponents per toy.
-    let (mut stop_slopes, mut travel_slopes, mut outer_slopes) = (Vec::new(), Vec::new(), Vec::new());
+    // INGD's travel (calls before the final local search), its first certified iterate and its outer iterations.
+    let (mut first_slopes, mut travel_slopes, mut outer_slopes) = (Vec::new(), Vec::new(), Vec::new());
     for (t, toy) in instances.iter().enumerate() {
-        let mut stop_pts = Vec::new();
-        let mut travel_pts = Vec::new();
-        let mut outer_pts = Vec::new();
+        let (mut first_pts, mut travel_pts, mut outer_pts) = (Vec::new(), Vec::new(), Vec::new());
         let mut split_text = Vec::new();
         let mut fig = Figure::log_y(
             &format!("{}: oracle calls to a certified (δ, 1e-2)-stationary point", toy.name),
@@ -331,7 +452,6 @@ fn toys(
             "oracle calls (gradients + function values)",
         );
         fig.log_x = true;
-        // Outside: in the upper right it covered INGD's δ = 1e-3 point and the end of the reference line.
         fig.legend = Legend::Outside;
         for (m, name) in METHODS.iter().enumerate() {
             let mut pts = Vec::new();
@@ -341,15 +461,15 @@ fn toys(
                     .iter()
                     .filter(|r| r.toy == t && r.method == m && r.delta == di)
                     .collect();
-                for (trial, r) in rs.iter().enumerate() {
+                for r in &rs {
                     table.push(
                         name,
-                        trial,
+                        r.trial,
                         vec![
                             t as f64,
                             delta,
                             r.calls.unwrap_or(f64::NAN),
-                            r.self_stop_calls.unwrap_or(f64::NAN),
+                            r.first_certified_iterate.unwrap_or(f64::NAN),
                             r.total_calls,
                             r.certificate,
                             r.ingd.map_or(f64::NAN, |s| s.final_search),
@@ -357,48 +477,46 @@ fn toys(
                         ],
                     );
                 }
-                let ok: Vec<f64> = rs.iter().filter_map(|r| r.calls).collect();
+                let cell: Vec<Option<f64>> = rs.iter().map(|r| r.calls).collect();
                 if m == 0 {
-                    // Over the INGD runs that stopped by their own test at a confirmed point:
-                    // own stop = travel + final search.
-                    let stopped: Vec<(f64, IngdSplit)> =
-                        rs.iter().filter_map(|r| r.self_stop_calls.zip(r.ingd)).collect();
-                    let own: Vec<f64> = stopped.iter().map(|(c, _)| *c).collect();
-                    let travel: Vec<f64> = stopped.iter().map(|(c, s)| c - s.final_search).collect();
-                    let finals: Vec<f64> = stopped.iter().map(|(_, s)| s.final_search).collect();
-                    let outer: Vec<f64> = stopped.iter().map(|(_, s)| s.outer).collect();
-                    let complete = stopped.len() == rs.len();
-                    let or_nan = |v: f64| if complete { v } else { f64::NAN };
-                    stop_pts.push((1.0 / delta, or_nan(geo_mean(&own))));
-                    travel_pts.push((1.0 / delta, or_nan(geo_mean(&travel))));
-                    outer_pts.push((1.0 / delta, or_nan(geo_mean(&outer))));
+                    // own stop = travel + final search, over the runs that stopped at a confirmed point.
+                    let travel: Vec<Option<f64>> = rs
+                        .iter()
+                        .map(|r| r.calls.zip(r.ingd).map(|(c, s)| c - s.final_search))
+                        .collect();
+                    let finals: Vec<Option<f64>> = rs.iter().map(|r| r.ingd.map(|s| s.final_search)).collect();
+                    let outer: Vec<Option<f64>> = rs.iter().map(|r| r.ingd.map(|s| s.outer)).collect();
+                    let first: Vec<Option<f64>> = rs.iter().map(|r| r.first_certified_iterate).collect();
+                    first_pts.push((1.0 / delta, geo_mean_of_runs(&first)));
+                    travel_pts.push((1.0 / delta, geo_mean_of_runs(&travel)));
+                    outer_pts.push((1.0 / delta, geo_mean_of_runs(&outer)));
                     split_text.push(format!(
-                        "δ = {delta:.0e}: {:.3e} calls to the first certified iterate; own stop {:.3e} = {:.3e} travel \
-                         + {:.3e} final search; {:.0} outer iterations",
-                        geo_mean(&ok),
-                        geo_mean(&own),
-                        geo_mean(&travel),
-                        geo_mean(&finals),
-                        geo_mean(&outer)
+                        "δ = {delta:.0e}: certified stop {:.3e} calls = {:.3e} travel + {:.3e} final search; first \
+                         certified iterate {:.3e}; {:.0} outer iterations",
+                        geo_mean_of_runs(&cell),
+                        geo_mean_of_runs(&travel),
+                        geo_mean_of_runs(&finals),
+                        geo_mean_of_runs(&first),
+                        geo_mean_of_runs(&outer)
                     ));
                 }
-                let failed = rs.len() - ok.len();
+                let ok: Vec<f64> = cell.iter().flatten().copied().collect();
                 if let Some(bad) = rs.iter().find(|r| r.calls.is_none()) {
                     notes.push(format!(
-                        "{}, δ = {:.0e}: {name} not certified in {failed}/{} run(s) (status {}, {} calls, best certificate \
-                         {:.3e})",
+                        "{}, δ = {:.0e}: {name} has no certified point in {}/{} run(s) (status {}, {:.3e} calls, \
+                         certificate {:.3e})",
                         toy.name,
                         delta,
+                        rs.len() - ok.len(),
                         rs.len(),
                         bad.status,
                         bad.total_calls,
                         bad.certificate
                     ));
                 }
-                let y = if failed == 0 { geo_mean(&ok) } else { f64::NAN };
-                pts.push((1.0 / delta, y));
-                lo.push(ok.iter().copied().fold(f64::INFINITY, f64::min));
-                hi.push(ok.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+                pts.push((1.0 / delta, geo_mean_of_runs(&cell)));
+                lo.push(min_of_runs(&ok));
+                hi.push(max_of_runs(&ok));
             }
             slopes[m][t] = log_log_slope(&pts);
             let mut c = Curve::new(*name, &pts);
@@ -407,7 +525,7 @@ fn toys(
             }
             fig.curves.push(c);
         }
-        stop_slopes.push(log_log_slope(&stop_pts));
+        first_slopes.push(log_log_slope(&first_pts));
         travel_slopes.push(log_log_slope(&travel_pts));
         outer_slopes.push(log_log_slope(&outer_pts));
         fig.title = format!(
@@ -415,7 +533,7 @@ fn toys(
             toy.name, slopes[0][t]
         );
         fig.curves
-            .push(Curve::new("INGD until its own stop (with its final search)", &stop_pts));
+            .push(Curve::new("INGD, first iterate the certificate confirms", &first_pts));
         // Reference slope 1 through INGD's δ = 1e-1 point.
         if let Some(&(x0, y0)) = fig.curves[0].x.first().zip(fig.curves[0].y.first()).as_ref()
             && y0.is_finite()
@@ -424,12 +542,12 @@ fn toys(
             fig.curves.push(Curve::new("∝ 1/δ (reference, slope 1)", &pts));
         }
         notes.push(format!(
-            "{}: INGD (geometric means) {}; fitted exponents vs 1/δ: calls to the first certified iterate {:.2}, \
-             own stop {:.2}, travel {:.2}, outer iterations {:.2}",
+            "{}: INGD (geometric means) {}; fitted exponents vs 1/δ: certified stop {:.2}, first certified iterate \
+             {:.2}, travel {:.2}, outer iterations {:.2}",
             toy.name,
             split_text.join("; "),
             slopes[0][t],
-            stop_slopes[t],
+            first_slopes[t],
             travel_slopes[t],
             outer_slopes[t]
         ));
@@ -440,55 +558,39 @@ fn toys(
     table.write_csv(&ctx.dir.join("toys.csv"))?;
     for (m, name) in METHODS.iter().enumerate() {
         notes.push(format!(
-            "{name}: fitted exponent of calls vs 1/δ per toy ({}) = {:?}",
+            "{name}: fitted exponent of calls to a certified point vs 1/δ per toy ({}) = {:?}",
             instances.iter().map(|t| t.name).collect::<Vec<_>>().join(", "),
             slopes[m].iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
         ));
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let ingd_slope = mean(&slopes[0]);
     notes.push(format!(
-        "INGD, mean over the toys of the fitted exponents vs 1/δ: calls to the first certified iterate \
-         {ingd_slope:.2}, calls until its own stop {:.2}, travel (calls before the final local search) {:.2}, outer \
-         iterations {:.2}",
-        mean(&stop_slopes),
+        "INGD, mean over the toys of the fitted exponents vs 1/δ: certified stop {:.2}, first certified iterate \
+         {:.2}, travel (calls before the final local search) {:.2}, outer iterations {:.2}",
+        mean(&slopes[0]),
+        mean(&first_slopes),
         mean(&travel_slopes),
         mean(&outer_slopes)
     ));
-    // EXP-N2's metric, the same for every method: calls until the first iterate the certificate certifies.
-    claims.push(Claim::within(
-        "ingd.toys.calls_vs_inv_delta",
-        "fitted exponent p of INGD's oracle calls to its first certified (δ, 1e-2)-stationary iterate ∝ (1/δ)^p \
-         over δ ∈ {1e-1, 1e-2, 1e-3} (least squares on log–log, averaged over the 4 toys) lies in [0.6, 1.4] \
-         (theory: 1, Theorem 8's T = O(Δ/(δε)) local searches to reach the point)",
-        ingd_slope,
-        0.6,
-        1.4,
-        true,
-    ));
-    // The algorithm's whole cost, with the local search that convinces INGD itself (‖m‖ ≤ ε): Theorem 8 bounds it
-    // by O(ΔL²/(ε³δ)) from above (gated); its final search costs ≈ L²/ε² calls whatever δ is, so its exponent
-    // can be well below 1 (reported, not gated; see docs/nonsmooth.md).
-    let own_slope = mean(&stop_slopes);
-    claims.push(Claim::within(
-        "ingd.toys.self_stop_calls_vs_inv_delta",
-        "fitted exponent p of INGD's oracle calls until its own stopping test ‖m‖ ≤ ε fires (with the final, \
-         δ-independent local search) ∝ (1/δ)^p, averaged over the 4 toys, lies in [0.6, 1.4] (reported, not \
-         gated: Theorem 8 is an upper bound and the final search does not shrink with δ)",
-        own_slope,
-        0.6,
-        1.4,
-        false,
-    ));
-    let steepest = stop_slopes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    claims.push(Claim::at_most(
-        "ingd.toys.calls_growth_at_most_inv_delta",
-        "the largest per-toy fitted exponent p of INGD's oracle calls until its own stop ∝ (1/δ)^p over \
-         δ ∈ {1e-1, 1e-2, 1e-3} is <= 1.4 (Theorem 8: calls = O(ΔL²/(ε³δ)), so they grow no faster than 1/δ)",
-        steepest,
-        1.4,
-        true,
-    ));
+    // Claim 3 (gated): Theorem 8 bounds the calls from above by O(ΔL²/(ε³δ)): the exponent in 1/δ is at most 1.
+    claims.push(
+        Claim::at_most(
+            "ingd.toys.calls_vs_inv_delta",
+            &format!(
+                "the largest over the 4 toys of the fitted exponent p in INGD's calls to a certified (δ, 1e-2)-\
+                 stationary point ∝ (1/δ)^p — calls until its own test ‖m‖ ≤ ε stops it, the final local search \
+                 included, at a point the certificate confirms; least squares on log–log over δ ∈ {{1e-1, 1e-2, \
+                 1e-3}}, geometric means over {trials} seed(s) — is <= {:.1}: Theorem 8 bounds the calls by \
+                 O(ΔL²/(ε³δ)), exponent at most 1, plus {EXPONENT_SLACK} (empirical allowance for a three-point \
+                 fit)",
+                1.0 + EXPONENT_SLACK
+            ),
+            max_of_runs(&slopes[0]),
+            1.0 + EXPONENT_SLACK,
+            true,
+        )
+        .with_failed_runs(ingd_failures),
+    );
     Ok(())
 }
 
@@ -604,10 +706,10 @@ fn mlp(ctx: &Ctx, claims: &mut Vec<Claim>, figures: &mut Vec<String>, notes: &mu
             if seeds > 1 {
                 c.band = Some((
                     (0..len)
-                        .map(|i| series.iter().map(|v| v[i].1).fold(f64::INFINITY, f64::min))
+                        .map(|i| min_of_runs(&series.iter().map(|v| v[i].1).collect::<Vec<_>>()))
                         .collect(),
                     (0..len)
-                        .map(|i| series.iter().map(|v| v[i].1).fold(f64::NEG_INFINITY, f64::max))
+                        .map(|i| max_of_runs(&series.iter().map(|v| v[i].1).collect::<Vec<_>>()))
                         .collect(),
                 ));
             }
@@ -648,26 +750,49 @@ fn mlp(ctx: &Ctx, claims: &mut Vec<Claim>, figures: &mut Vec<String>, notes: &mu
         test_x.nrows()
     ));
     let (singd, sgd, adam) = (mean(&final_test(0)), mean(&final_test(1)), mean(&final_test(2)));
-    claims.push(Claim::at_least(
-        "ingd.mlp.singd_minus_sgd_test_acc",
-        &format!(
-            "S-INGD's final test accuracy minus SGD-m's on Fashion-MNIST (mean over {seeds} seed(s), points) is >= -1 \
-             (the paper, on CIFAR-10: S-INGD matches SGD with momentum); empirical comparison, not gated"
-        ),
-        100.0 * (singd - sgd),
-        -1.0,
-        false,
-    ));
-    claims.push(Claim::at_least(
-        "ingd.mlp.singd_minus_adam_test_acc",
-        &format!(
-            "S-INGD's final test accuracy minus Adam's on Fashion-MNIST (mean over {seeds} seed(s), points) is >= 0 \
-             (the paper, on CIFAR-10: S-INGD beats Adam on test accuracy); empirical comparison, not gated"
-        ),
-        100.0 * (singd - adam),
-        0.0,
-        false,
-    ));
+    // A run that diverged or ended without a finite test accuracy fails the comparisons it is in.
+    let reports = &reports;
+    let failed_mlp = |optimizers: &[usize]| -> Vec<String> {
+        optimizers
+            .iter()
+            .flat_map(|&o| {
+                (0..seeds).filter_map(move |s| {
+                    let r = &reports[o * seeds + s];
+                    let acc = r.trace.last_value("test_acc").unwrap_or(f64::NAN);
+                    (r.status.is_diverged() || !acc.is_finite())
+                        .then(|| format!("{} seed {s} (status {})", OPTIMIZERS[o], r.status.name()))
+                })
+            })
+            .collect()
+    };
+    claims.push(
+        Claim::at_least(
+            "ingd.mlp.singd_minus_sgd_test_acc",
+            &format!(
+                "S-INGD's final test accuracy minus SGD-m's on Fashion-MNIST (mean over {seeds} seed(s), points) is \
+                 >= -1 (threshold from the paper's statement on CIFAR-10 that S-INGD matches SGD with momentum, read \
+                 as within 1 point); empirical comparison, ungated"
+            ),
+            100.0 * (singd - sgd),
+            -1.0,
+            false,
+        )
+        .with_failed_runs(failed_mlp(&[0, 1])),
+    );
+    claims.push(
+        Claim::at_least(
+            "ingd.mlp.singd_minus_adam_test_acc",
+            &format!(
+                "S-INGD's final test accuracy minus Adam's on Fashion-MNIST (mean over {seeds} seed(s), points) is \
+                 >= 0 (threshold from the paper's statement on CIFAR-10 that S-INGD beats Adam on test accuracy); \
+                 empirical comparison, ungated"
+            ),
+            100.0 * (singd - adam),
+            0.0,
+            false,
+        )
+        .with_failed_runs(failed_mlp(&[0, 2])),
+    );
     Ok(())
 }
 
@@ -686,19 +811,28 @@ fn model_len(m: &Mlp) -> usize {
 mod tests {
     use super::*;
 
-    /// INGD on `absabs` at δ = 1e-1: the first certified iterate comes no later than the own stop, the final
-    /// point's arrival row is the last row where x moved (the final search adds calls but not rows that move),
-    /// and for this run (certified only at its final point) the count equals the own stop minus the final search.
+    /// INGD on `absabs` at δ = 1e-1: the certified stop includes the final search, the first certified iterate
+    /// comes no later, and for this run (certified only at its final point) it equals the stop minus the final
+    /// search; the iterates stay where L holds.
     #[test]
-    fn first_certified_iterate_dates_from_the_arrival_of_the_final_point() {
+    fn certified_stop_includes_the_final_search() {
         let toys = standard_toys(0);
         let r = run_toy(&toys[0], 0, 0, 0, 0, true, 0).unwrap();
-        let own = r.self_stop_calls.expect("INGD stops at a certified point on absabs");
-        let first = r.calls.expect("certified");
+        let own = r.calls.expect("INGD stops at a certified point on absabs");
+        let first = r.first_certified_iterate.expect("certified");
         let split = r.ingd.unwrap();
-        assert!(first <= own);
+        assert!(r.stopped && r.in_region);
+        assert_eq!(own, r.total_calls);
         assert!(split.final_search > 0.0);
         assert_eq!(first, own - split.final_search, "final search {}", split.final_search);
+    }
+
+    /// A failed run in a cell makes the cell's mean NaN, so it cannot vanish from a fitted exponent.
+    #[test]
+    fn a_failed_run_makes_its_cell_nan() {
+        assert!((geo_mean_of_runs(&[Some(10.0), Some(1000.0)]) - 100.0).abs() < 1e-9);
+        assert!(geo_mean_of_runs(&[Some(10.0), None]).is_nan());
+        assert!(log_log_slope(&[(10.0, 1.0), (100.0, geo_mean_of_runs(&[None])), (1000.0, 5.0)]).is_nan());
     }
 
     /// The `moved` column: 1 on the first row and whenever x changes, 0 when it does not.
@@ -708,6 +842,7 @@ mod tests {
         let oracle = &*toys[0].oracle;
         let monitor = CertifyAndTrack {
             certificate: CertificateMonitor::new(oracle, CertificateParams::new(0.1, EPS), 1.1).unwrap(),
+            toy: &toys[0],
             last: RefCell::new(None),
         };
         let mut out = Vec::new();
@@ -717,7 +852,12 @@ mod tests {
         let mut flags = Vec::new();
         for p in [&x, &x, &y, &y, &x] {
             monitor.evaluate(p.view(), None, &mut out);
-            flags.push(*out.last().unwrap());
+            flags.push(out[out.len() - 2]);
+            assert_eq!(
+                *out.last().unwrap(),
+                1.0,
+                "x0 and a point near it are in absabs's region"
+            );
         }
         assert_eq!(flags, vec![1.0, 0.0, 1.0, 0.0, 1.0]);
     }
@@ -730,6 +870,7 @@ mod tests {
         let oracle = &*toys[0].oracle;
         let monitor = CertifyAndTrack {
             certificate: CertificateMonitor::new(oracle, CertificateParams::new(1e-3, EPS), 1.1).unwrap(),
+            toy: &toys[0],
             last: RefCell::new(None),
         };
         // Three subgradient steps from x0 = (2.5, 0.3, …): far from any stationary point.
