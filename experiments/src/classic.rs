@@ -154,42 +154,74 @@ fn quadratics(
     }
     figures.push(save(&ctx.dir, "iterations_vs_kappa", &fig, &table)?);
 
+    // The runs of a method that did not reach the target (max iterations, diverged, stalled), by κ.
+    let failed = |m: usize, ks: &[usize]| -> Vec<String> {
+        ks.iter()
+            .filter_map(|&k| {
+                let r = &reports[k * QUAD_METHODS.len() + m];
+                (r.status != Status::Converged).then(|| {
+                    format!(
+                        "{} κ = {:.0e} ({} after {} iterations)",
+                        QUAD_METHODS[m],
+                        KAPPAS[k],
+                        r.status.name(),
+                        r.iterations
+                    )
+                })
+            })
+            .collect()
+    };
     let kappa = KAPPAS[2];
     let ratio = iterations[0][2] / iterations[1][2];
-    claims.push(Claim::at_least(
-        "classic.agd_sqrt_kappa",
-        &format!(
-            "GD iterations / AGD iterations to relative error 1e-8 on the κ = 1e4 quadratic is >= 0.3·√κ = {:.0} \
-             (theory: GD needs Θ(κ log 1/ε), AGD Θ(√κ log 1/ε))",
-            0.3 * kappa.sqrt()
-        ),
-        ratio,
-        0.3 * kappa.sqrt(),
-        true,
-    ));
+    let mut failed_ratio = failed(0, &[2]);
+    failed_ratio.extend(failed(1, &[2]));
+    claims.push(
+        Claim::at_least(
+            "classic.agd_sqrt_kappa",
+            &format!(
+                "GD iterations / AGD iterations to relative error 1e-8 on the κ = 1e4 quadratic is >= 0.3·√κ = {:.0}: \
+                 GD (step 1/L) contracts f − f* by (1 − 1/κ)² per iteration and AGD by (1 − 1/√κ) (Nesterov, \
+                 Lectures on Convex Optimization, Thm 2.1.15 and 2.2.3), so the ratio tends to √κ/2; the factor 0.3 \
+                 instead of 0.5 is an empirical allowance for the transient before the asymptotic rate",
+                0.3 * kappa.sqrt()
+            ),
+            ratio,
+            0.3 * kappa.sqrt(),
+            true,
+        )
+        .with_failed_runs(failed_ratio),
+    );
     let slope = |m: usize| log_log_slope(&KAPPAS.iter().zip(&tails[m]).map(|(&k, &i)| (k, i)).collect::<Vec<_>>());
     notes.push(format!(
         "iterations from relative error 1e-6 to 1e-8 at κ = 1e2, 1e3, 1e4: GD {:?}, AGD {:?}",
         tails[0], tails[1]
     ));
-    claims.push(Claim::within(
-        "classic.gd_rate_exponent",
-        "fitted exponent p of GD's iterations from relative error 1e-6 to 1e-8 ∝ κ^p over κ ∈ {1e2, 1e3, 1e4} \
-         lies in [0.8, 1.2] (theory: the error contracts by (1 − 1/κ)² per iteration, so p = 1)",
-        slope(0),
-        0.8,
-        1.2,
-        true,
-    ));
-    claims.push(Claim::within(
-        "classic.agd_rate_exponent",
-        "fitted exponent p of AGD's iterations from relative error 1e-6 to 1e-8 ∝ κ^p over κ ∈ {1e2, 1e3, 1e4} \
-         lies in [0.35, 0.65] (theory: contraction 1 − 1/√κ per iteration, so p = 1/2)",
-        slope(1),
-        0.35,
-        0.65,
-        true,
-    ));
+    claims.push(
+        Claim::within(
+            "classic.gd_rate_exponent",
+            "fitted exponent p of GD's iterations from relative error 1e-6 to 1e-8 ∝ κ^p over κ ∈ {1e2, 1e3, 1e4} \
+             lies in [0.8, 1.2]: the error contracts by (1 − 1/κ)² per iteration (Nesterov, Thm 2.1.15), so p = 1; \
+             ±0.2 is an empirical allowance for a three-point fit",
+            slope(0),
+            0.8,
+            1.2,
+            true,
+        )
+        .with_failed_runs(failed(0, &[0, 1, 2])),
+    );
+    claims.push(
+        Claim::within(
+            "classic.agd_rate_exponent",
+            "fitted exponent p of AGD's iterations from relative error 1e-6 to 1e-8 ∝ κ^p over κ ∈ {1e2, 1e3, 1e4} \
+             lies in [0.35, 0.65]: contraction 1 − 1/√κ per iteration (Nesterov, Thm 2.2.3), so p = 1/2; ±0.15 \
+             is an empirical allowance for a three-point fit",
+            slope(1),
+            0.35,
+            0.65,
+            true,
+        )
+        .with_failed_runs(failed(1, &[0, 1, 2])),
+    );
     Ok(())
 }
 
@@ -214,7 +246,9 @@ fn logistic(
     ));
     claims.push(Claim::at_most(
         "classic.newton_certificate",
-        "the reference F* for the logistic runs comes from a Newton iterate with ‖∇F‖ <= 1e-12",
+        "the reference F* for the logistic runs comes from a Newton iterate with ‖∇F‖ <= 1e-12 (the experiment's \
+         chosen accuracy for F*: λ-strong convexity gives F(x) − F* <= ‖∇F‖²/(2λ) <= 5e-19 with λ = 1/(10n), n <= \
+         1e5, far below the 1e-10 target)",
         optimum.gradient_norm,
         NEWTON_CERTIFICATE,
         true,
@@ -260,13 +294,29 @@ fn logistic(
 
     let lbfgs = &reports[2];
     let final_subopt = lbfgs.trace.last_value("rel_subopt").unwrap_or(f64::NAN);
-    claims.push(Claim::at_most(
-        "classic.lbfgs_reaches_1e-10",
-        &format!("L-BFGS reaches relative suboptimality (F − F*)/F* <= 1e-10 on L2-logistic (within {budget} passes)"),
-        final_subopt,
-        LOGREG_TOL,
-        true,
-    ));
+    let failed_lbfgs = if lbfgs.status == Status::Converged {
+        Vec::new()
+    } else {
+        vec![format!(
+            "L-BFGS ({} after {:.1} passes)",
+            lbfgs.status.name(),
+            lbfgs.work.passes(n)
+        )]
+    };
+    claims.push(
+        Claim::at_most(
+            "classic.lbfgs_reaches_1e-10",
+            &format!(
+                "L-BFGS reaches relative suboptimality (F − F*)/F* <= 1e-10 on L2-logistic within {budget} passes \
+                 (the experiment's chosen target: a smooth strongly convex problem on which L-BFGS converges \
+                 linearly, Liu & Nocedal 1989, so any tolerance is reachable; 1e-10 is near double precision on F)"
+            ),
+            final_subopt,
+            LOGREG_TOL,
+            true,
+        )
+        .with_failed_runs(failed_lbfgs),
+    );
     Ok(())
 }
 

@@ -23,7 +23,7 @@ use gradus_nonsmooth::{
     Adam, CertificateMonitor, CertificateParams, EpochTrainer, GradientSamplingParams, Ingd, IngdParams,
     MinNormIngdParams, NgdParams, SgdMomentum, StochasticIngd, StochasticStep, SubgradientParams, certify, theorem8,
 };
-use gradus_oracle::problems::nonsmooth_toys::{LipschitzRegion, ToyInstance, standard_toys};
+use gradus_oracle::problems::nonsmooth_toys::{ToyInstance, standard_toys};
 use gradus_oracle::problems::{MiniBatchObjective, Mlp};
 use gradus_oracle::{Monitor, Report, RunConfig, Silent, Status, Stop, Work, run};
 use ndarray::{Array1, Array2, ArrayView1, s};
@@ -282,7 +282,8 @@ fn geo_mean_of_runs(v: &[Option<f64>]) -> f64 {
 }
 
 /// Where a toy's L holds, in words.
-fn region_text(region: LipschitzRegion) -> String {
+fn region_text(region: gradus_oracle::problems::nonsmooth_toys::LipschitzRegion) -> String {
+    use gradus_oracle::problems::nonsmooth_toys::LipschitzRegion;
     match region {
         LipschitzRegion::Everywhere => "everywhere".into(),
         LipschitzRegion::Sublevel => "near the sublevel set of x0".into(),
