@@ -849,7 +849,7 @@ mod tests {
         let mut out = Vec::new();
         let x = toys[0].x0.clone();
         let mut y = x.clone();
-        y[1] += 1e-3;
+        y[1] -= 1e-3;
         let mut flags = Vec::new();
         for p in [&x, &x, &y, &y, &x] {
             monitor.evaluate(p.view(), None, &mut out);
@@ -857,7 +857,7 @@ mod tests {
             assert_eq!(
                 *out.last().unwrap(),
                 1.0,
-                "x0 and a point near it are in absabs's region"
+                "x0 and a point of lower f are in absabs's region"
             );
         }
         assert_eq!(flags, vec![1.0, 0.0, 1.0, 0.0, 1.0]);
