@@ -16,7 +16,7 @@ mod quadratic;
 pub use linear_model::{LinearModel, fisher_yates};
 pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
 pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
-pub use nonstationary_noise::{NoiseSchedule, NonstationaryNoise, SmoothNonconvex};
+pub use nonstationary_noise::{CosineWells, NoiseSchedule, NonstationaryNoise};
 pub use quadratic::Quadratic;
 
 /// Σ of `f(i)` for i in 0..n, computed in parallel over fixed chunks of 4096 indices and added in chunk order,

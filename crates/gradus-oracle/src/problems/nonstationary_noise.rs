@@ -13,8 +13,8 @@
 //!
 //! [`NonstationaryNoise`] wraps any [`Objective`] into a [`StochasticOracle`]. Its counter is atomic so the
 //! oracle is `Sync`, but a run is reproducible only when one runner uses an oracle at a time: give every run its
-//! own wrapper (they are cheap) or call [`NonstationaryNoise::reset`]. [`SmoothNonconvex`] is the smooth
-//! nonconvex test function f(x) = Σᵢ xᵢ²/(1 + xᵢ²) (L = 2, f* = 0, ‖∇f‖² ≤ 0.4219·d).
+//! own wrapper (they are cheap) or call [`NonstationaryNoise::reset`]. [`CosineWells`] is a smooth nonconvex test
+//! function with known minimizers, f(x) = Σᵢ (xᵢ²/2 + a·cos xᵢ) − f*.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -209,45 +209,68 @@ impl<O: Objective> StochasticOracle for NonstationaryNoise<O> {
     }
 }
 
-/// f(x) = Σᵢ xᵢ²/(1 + xᵢ²): smooth, nonconvex, bounded below by f* = 0 at x = 0, with L = 2 (the second derivative
-/// (2 − 6x²)/(1 + x²)³ peaks at x = 0) and ‖∇f(x)‖² ≤ d·(3√3/8)² ≈ 0.4219·d (|2x/(1 + x²)²| peaks at x = 1/√3).
+/// f(x) = Σᵢ (xᵢ²/2 + a·cos xᵢ) − f*, a > 1: smooth, nonconvex (f″ = 1 − a cos xᵢ ∈ [1 − a, 1 + a], so L = 1 + a
+/// and f is not convex near xᵢ = 0), with 2^d global minimizers where every xᵢ = ±r, r the positive root of
+/// r = a·sin r, and f* = 0 after the shift. Its gradient grows linearly away from the wells, so a small gradient
+/// means being near a minimizer (unlike functions whose gradient vanishes at infinity).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SmoothNonconvex {
+pub struct CosineWells {
     dim: usize,
+    a: f64,
+    root: f64,
 }
 
-impl SmoothNonconvex {
-    /// The function in dimension d ≥ 1.
-    pub fn new(dim: usize) -> Result<Self> {
+impl CosineWells {
+    /// The function in dimension d ≥ 1 with a > 1 (finite).
+    pub fn new(dim: usize, a: f64) -> Result<Self> {
         if dim == 0 {
             return Err(OracleError::Empty {
-                what: "SmoothNonconvex (dimension 0)",
+                what: "CosineWells (dimension 0)",
             });
         }
-        Ok(SmoothNonconvex { dim })
+        if !(a.is_finite() && a > 1.0) {
+            return Err(OracleError::InvalidParameter {
+                name: "a",
+                value: format!("{a}"),
+                reason: "must be finite and > 1 (a <= 1 makes f convex with its minimum at 0)",
+            });
+        }
+        // Newton on h(r) = r − a sin r from r = a (h(a) ≥ 0, h convex on [0, π] where the root lies).
+        let mut r = a.min(std::f64::consts::PI);
+        for _ in 0..100 {
+            let step = (r - a * r.sin()) / (1.0 - a * r.cos());
+            r -= step;
+            if step.abs() < 1e-15 * r.abs() {
+                break;
+            }
+        }
+        Ok(CosineWells { dim, a, root: r })
     }
 
-    /// sup ‖∇f‖² = d·(3√3/8)².
-    pub fn gradient_bound_sq(&self) -> f64 {
-        self.dim as f64 * (3.0 * 3f64.sqrt() / 8.0).powi(2)
+    /// r, the coordinate of the wells (xᵢ = ±r at a minimizer).
+    pub fn well(&self) -> f64 {
+        self.root
+    }
+
+    fn coordinate(&self, v: f64) -> f64 {
+        v * v / 2.0 + self.a * v.cos() - (self.root * self.root / 2.0 + self.a * self.root.cos())
     }
 }
 
-impl Objective for SmoothNonconvex {
+impl Objective for CosineWells {
     fn dim(&self) -> usize {
         self.dim
     }
     fn value(&self, x: ArrayView1<f64>) -> f64 {
-        x.iter().map(|v| v * v / (1.0 + v * v)).sum()
+        x.iter().map(|&v| self.coordinate(v)).sum()
     }
     fn gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
         for (o, v) in out.iter_mut().zip(x) {
-            let s = 1.0 + v * v;
-            *o = 2.0 * v / (s * s);
+            *o = v - self.a * v.sin();
         }
     }
     fn smoothness(&self) -> f64 {
-        2.0
+        1.0 + self.a
     }
 }
 
@@ -316,7 +339,7 @@ mod tests {
     #[test]
     fn empirical_second_moment_matches_the_schedule() {
         let d = 10;
-        let f = SmoothNonconvex::new(d).unwrap();
+        let f = CosineWells::new(d, 2.0).unwrap();
         let s = NoiseSchedule::from_second_moments(vec![0.5, 10.0, 1000.0]).unwrap();
         let oracle = NonstationaryNoise::new(f, s.clone());
         let x = Array1::from_elem(d, 0.7);
@@ -344,8 +367,8 @@ mod tests {
     }
 
     #[test]
-    fn nonconvex_gradient_matches_finite_differences_and_its_bounds() {
-        let f = SmoothNonconvex::new(3).unwrap();
+    fn cosine_wells_gradient_matches_finite_differences_and_its_minimum_is_zero() {
+        let f = CosineWells::new(3, 2.0).unwrap();
         let x = Array1::from(vec![0.3, -1.2, 2.5]);
         let mut g = Array1::zeros(3);
         f.gradient(x.view(), g.view_mut());
@@ -355,11 +378,17 @@ mod tests {
             p[i] += h;
             m[i] -= h;
             let fd = (f.value(p.view()) - f.value(m.view())) / (2.0 * h);
-            assert!((fd - g[i]).abs() < 1e-8);
+            assert!((fd - g[i]).abs() < 1e-7, "{fd} {}", g[i]);
         }
-        let peak = Array1::from_elem(3, 1.0 / 3f64.sqrt());
-        f.gradient(peak.view(), g.view_mut());
-        assert!((g.dot(&g) - f.gradient_bound_sq()).abs() < 1e-12);
+        let r = f.well();
+        assert!((r - 2.0 * r.sin()).abs() < 1e-14 && (r - 1.895_494).abs() < 1e-6);
+        let star = Array1::from(vec![r, -r, r]);
+        assert!(f.value(star.view()).abs() < 1e-14);
+        f.gradient(star.view(), g.view_mut());
+        assert!(g.iter().all(|v| v.abs() < 1e-14));
+        assert!(f.value(Array1::zeros(3).view()) > 0.0);
+        assert_eq!(f.smoothness(), 3.0);
+        assert!(CosineWells::new(3, 1.0).is_err() && CosineWells::new(0, 2.0).is_err());
         let q = diagonal_quadratic(4, 0.1, 1.0).unwrap();
         assert!((q.matrix()[[0, 0]] - 0.1).abs() < 1e-15 && (q.matrix()[[3, 3]] - 1.0).abs() < 1e-15);
     }
