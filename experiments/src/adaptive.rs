@@ -261,7 +261,7 @@ impl Method for Tracked<'_> {
         let eta = self.runner.optimizer().step_size().unwrap_or(1.0);
         self.weighted += eta * grad_sq;
         self.weights += eta;
-        if (self.t + 1) % self.record_every == 0 {
+        if (self.t + 1).is_multiple_of(self.record_every) {
             let second_moment = grad_sq + self.schedule.second_moment(self.t);
             self.curve
                 .push(((self.t + 1) as f64, self.criterion(), eta, second_moment));
