@@ -880,6 +880,8 @@ fn fashion(
     figures.push(save(&ctx.dir, "n3_noise", &fig, &t)?);
     let levels: Vec<f64> = noise.iter().map(|r| r.2).collect();
     let variation = max_of_runs(&levels) / min_of_runs(&levels);
+    let trained = levels.get(1..).unwrap_or(&[]);
+    let variation_trained = max_of_runs(trained) / min_of_runs(trained);
     let at = |e: usize| levels.get(e).copied().unwrap_or(f64::NAN);
     let first_drop = epochs / 2;
     notes.push(format!(
@@ -892,9 +894,10 @@ fn fashion(
             &format!(
                 "The gradient noise changes during training: max/min over the {} measurements (start of every epoch \
                  and after the last) of mean‖g_B − ∇F‖², ∇F the exact mean of the mini-batch gradients over a fixed \
-                 partition into {} batches of {batch} (SGD-m run). Before the first lr drop the level goes from {:.3e} \
-                 (epoch 1) to {:.3e} (epoch {first_drop}); at the end {:.3e}. The paper states only that the noise \
-                 varies and may increase (Abstract); threshold ×2, empirical: not gated",
+                 partition into {} batches of {batch} (SGD-m run). Without the measurement at initialization the ratio \
+                 is {variation_trained:.2}. Before the first lr drop the level goes from {:.3e} (epoch 1) to {:.3e} \
+                 (epoch {first_drop}); at the end {:.3e}. The paper states only that the noise varies and may increase \
+                 (Abstract); threshold ×2, empirical: not gated",
                 levels.len(),
                 n / batch,
                 at(1),
