@@ -212,6 +212,46 @@ mod tests {
         assert!(close(x[0], -2.0 / 2f64.sqrt()));
     }
 
+    /// One update on pure Gaussian noise of second moment `level` in dimension x.len(); returns the new v.
+    fn noise_update(opt: &mut AdapSgd, x: &mut Array1<f64>, rng: &mut rand::rngs::StdRng, level: f64) -> f64 {
+        use rand_distr::{Distribution, StandardNormal};
+        let scale = (level / x.len() as f64).sqrt();
+        let mut noise = |_p: ArrayView1<f64>, mut o: ArrayViewMut1<f64>| -> f64 {
+            for v in o.iter_mut() {
+                let z: f64 = StandardNormal.sample(&mut *rng);
+                *v = scale * z;
+            }
+            0.0
+        };
+        opt.update(x, &mut noise);
+        opt.second_moment_estimate().unwrap()
+    }
+
+    /// Spec C7: after a ×100 jump of the noise's second moment (d = 1000, so ‖g‖² concentrates), the estimate
+    /// reaches half the new level after ln(2(r − 1)/r)/ln(1/β) = 13.3 updates going up, and falls below twice the
+    /// new level ln(r − 1)/ln(1/β) = 89.6 updates after the drop back (β = 0.95).
+    #[test]
+    fn ema_lag_after_a_jump_matches_the_recursion() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let mut opt = AdapSgd::with_parameters(1000, 1e-3, 0.95, 0.01, 0.0).unwrap();
+        let mut x = Array1::zeros(1000);
+        for _ in 0..300 {
+            noise_update(&mut opt, &mut x, &mut rng, 1.0);
+        }
+        let up = (1..=1000)
+            .find(|_| noise_update(&mut opt, &mut x, &mut rng, 100.0) >= 50.0)
+            .unwrap();
+        assert!((11..=16).contains(&up), "up: {up} updates");
+        for _ in 0..300 {
+            noise_update(&mut opt, &mut x, &mut rng, 100.0);
+        }
+        let down = (1..=1000)
+            .find(|_| noise_update(&mut opt, &mut x, &mut rng, 1.0) <= 2.0)
+            .unwrap();
+        assert!((80..=100).contains(&down), "down: {down} updates");
+    }
+
     #[test]
     fn bad_parameters_are_errors() {
         assert!(AdapSgd::new(1, 0.0).is_err());
