@@ -101,6 +101,42 @@ mod tests {
         Mlp::new(&[6, 16, 3], x, &y).unwrap()
     }
 
+    /// On the non-stationary noise oracle: same seed ⇒ same bits, another seed ⇒ another path; the idealized step
+    /// follows the schedule the oracle uses (one oracle call per update).
+    #[test]
+    fn runs_on_the_noise_model_are_reproducible() {
+        use gradus_oracle::problems::nonstationary_noise::{CosineWells, NoiseSchedule, NonstationaryNoise};
+        let schedule = NoiseSchedule::bursts(200, 1.0, 100.0, 50, 10).unwrap();
+        let levels = schedule.levels();
+        let solve = |seed: u64, k: usize| -> Array1<f64> {
+            let oracle = NonstationaryNoise::new(CosineWells::new(4, 2.0).unwrap(), schedule.clone());
+            let opt: Box<dyn StochasticStep> = match k {
+                0 => Box::new(IdealizedSgd::new(4, 0.05, 1, levels.clone()).unwrap()),
+                1 => Box::new(AdapSgd::new(4, 0.05).unwrap()),
+                _ => Box::new(RmsProp::new(4, 0.01).unwrap()),
+            };
+            let x0 = Array1::from_elem(4, 3.0);
+            let mut r = StochasticRunner::new(&oracle, opt, x0.view(), seed).unwrap();
+            let rep = run(
+                &mut r,
+                &NoMetrics,
+                &RunConfig::new(Stop::iterations(200), 1),
+                &mut Silent,
+            )
+            .unwrap();
+            assert_eq!(oracle.calls(), 200);
+            if k == 0 {
+                let last = r.optimizer().step_size().unwrap();
+                assert_eq!(last, 0.05 / 10.0, "the last update uses σ_199 = 10");
+            }
+            rep.x
+        };
+        for k in 0..3 {
+            assert_eq!(solve(1, k), solve(1, k));
+            assert_ne!(solve(1, k), solve(2, k));
+        }
+    }
+
     #[test]
     fn every_optimizer_learns_and_runs_are_deterministic() {
         let mlp = blobs();
