@@ -5,7 +5,7 @@
 //! ([`mlp`]: [`Mlp`] with its reusable [`MlpWorkspace`]).
 
 mod games;
-pub use games::{GameBlocks, GameConstants, GameMatrices, QuadraticGame};
+pub use games::{GameBlocks, GameConstants, GameMatrices, MatrixGame, QuadraticGame};
 mod linear_model;
 pub mod mlp;
 pub mod nonsmooth_toys;
