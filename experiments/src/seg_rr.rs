@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use crate::error::ExpError;
 use crate::harness::{Claim, Ctx, Outcome};
 use crate::plot::{Curve, Figure, LongTable, save};
-use crate::util::progress;
+use crate::util::{log_log_slope, max_of_runs, min_of_runs, progress};
 
 /// About this many recorded points per curve.
 const POINTS: u64 = 400;
@@ -411,6 +411,19 @@ impl Exp<'_> {
         self.notes
             .push(format!("{what}: final relative errors {}", finals.join(", ")));
     }
+
+    /// Adds a claim computed from `runs`, naming every run among them that failed (the claim then does not hold).
+    fn push(&mut self, claim: Claim, runs: &[Run]) {
+        self.claims.push(claim.with_failed_runs(failures(runs)));
+    }
+}
+
+/// The runs that failed: diverged, or with a non-finite recorded metric.
+fn failures(runs: &[Run]) -> Vec<String> {
+    runs.iter()
+        .filter(|r| r.diverged || r.rel_error.iter().chain(&r.rel_residual).any(|v| !v.is_finite()))
+        .map(|r| format!("{} trial {}{}", r.label, r.trial, if r.diverged { " (diverged)" } else { " (non-finite metric)" }))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -445,15 +458,19 @@ fn s1(exp: &mut Exp) -> Result<(), ExpError> {
     s1_trajectory(exp, &game, &runs)?;
     let seg = final_value(&runs, "SEG", REL_ERROR);
     let rr = final_value(&runs, "SEG-RR", REL_ERROR);
-    exp.claims.push(Claim::at_least(
-        "seg.S1.rr_vs_seg_error_ratio",
-        "S1 (bilinear, d = 1, B = 0.1, n = 100, gamma = 1/(1000 L) = 0.01, omega = 4 gamma, 3e6 iterations, 2 \
-         trials): final relative error of SEG / that of SEG-RR >= 100 (the paper's introduction figure: SEG-RR \
-         reaches a far smaller error)",
-        seg / rr,
-        100.0,
-        true,
-    ));
+    exp.push(
+        Claim::at_least(
+            "seg.S1.rr_vs_seg_error_ratio",
+            "S1 (bilinear, d = 1, B = 0.1, n = 100, gamma = 1/(1000 L) = 0.01, omega = 4 gamma, 3e6 iterations, 2 \
+             trials): final relative error of SEG / that of SEG-RR >= 100. Threshold: the paper's introduction \
+             figure, where SEG-RR ends about three orders of magnitude below SEG (spec section 1.5, S1, with the \
+             spec's simulation of this setting: SEG 2e-4 to 1.4e-3, SEG-RR about 1e-6)",
+            seg / rr,
+            100.0,
+            true,
+        ),
+        &runs,
+    );
     let z = game.solution_view();
     exp.notes.push(format!(
         "S1: z* = ({:.4}, {:.4}), gamma = {gamma:.3e}, omega = {:.3e}; final relative error SEG {seg:.3e}, SEG-RR \
@@ -518,9 +535,9 @@ fn s1_trajectory(exp: &mut Exp, game: &QuadraticGame, runs: &[Run]) -> Result<()
 // ---------------------------------------------------------------------------------------------------------------
 // S2: bilinear, SEG vs RR vs SO vs IEG with the bilinear theory step.
 
-/// The constants of a bilinear game with μ := σ_min(M̄), as the paper's code sets it.
+/// The constants of a bilinear game: `Constants::of` sets μ := σ_min(M̄), as the paper's code does.
 fn bilinear_constants(game: &QuadraticGame) -> Constants {
-    Constants::of(game).with_mu(game.min_singular_value())
+    Constants::of(game)
 }
 
 /// The update step γ at epoch 0.
@@ -600,11 +617,11 @@ fn strongly_monotone_theory_steps(game: &QuadraticGame) -> Result<Steps, ExpErro
 /// The largest of the RR, SO, IEG final errors over the SEG final error.
 fn worst_shuffling_over_seg(runs: &[Run]) -> f64 {
     let seg = final_value(runs, "SEG", REL_ERROR);
-    let worst = ["SEG-RR", "SEG-SO", "IEG"]
+    let finals: Vec<f64> = ["SEG-RR", "SEG-SO", "IEG"]
         .iter()
         .map(|l| final_value(runs, l, REL_ERROR))
-        .fold(0.0, f64::max);
-    worst / seg
+        .collect();
+    max_of_runs(&finals) / seg
 }
 
 fn s2(exp: &mut Exp) -> Result<(), ExpError> {
@@ -628,14 +645,18 @@ fn s2(exp: &mut Exp) -> Result<(), ExpError> {
         metric: REL_ERROR,
     };
     exp.figure(panel, &runs, &labels_of(&methods))?;
-    exp.claims.push(Claim::at_most(
-        "seg.S2.shuffling_beats_seg",
-        "S2 (bilinear, d = 1, n = 10, gamma = mu/(2 sqrt(120) n L_max^2), omega = 4 gamma): the largest of the RR, SO, \
-         IEG final errors / the SEG final error < 1 (the shuffling variants converge, SEG stalls at a higher floor)",
-        worst_shuffling_over_seg(&runs),
-        1.0,
-        false,
-    ));
+    exp.push(
+        Claim::at_most(
+            "seg.S2.shuffling_beats_seg",
+            "S2 (bilinear, d = 1, n = 10, gamma = mu/(2 sqrt(120) n L_max^2), omega = 4 gamma): the largest of the RR, \
+             SO, IEG final errors / the SEG final error <= 1. Threshold: the paper's S2 figure as the spec recalls \
+             it (the shuffling variants converge, SEG stalls higher; tagged [R/I]): empirical, ungated",
+            worst_shuffling_over_seg(&runs),
+            1.0,
+            false,
+        ),
+        &runs,
+    );
     exp.note_finals("S2 d = 1", &runs, &labels_of(&methods));
 
     // d = 100 with real spectra linspace(1, κ): the theory step ∝ 1/κ², so progress per iteration ∝ 1/κ⁴.
@@ -681,14 +702,19 @@ fn s5(exp: &mut Exp) -> Result<(), ExpError> {
         metric: REL_ERROR,
     };
     exp.figure(panel, &runs, &labels_of(&methods))?;
-    exp.claims.push(Claim::at_most(
-        "seg.S5.shuffling_beats_seg",
-        "S5 (strongly monotone quadratic game, d = 1, n = 100, gamma = mu/(10 L_max^2 sqrt(10n^2+2n+54)), omega = \
-         2 gamma, 4e6 iterations): the largest of the RR, SO, IEG final errors / the SEG final error < 1",
-        worst_shuffling_over_seg(&runs),
-        1.0,
-        true,
-    ));
+    exp.push(
+        Claim::at_most(
+            "seg.S5.shuffling_beats_seg",
+            "S5 (strongly monotone quadratic game, d = 1, n = 100, gamma = mu/(10 L_max^2 sqrt(10n^2+2n+54)), omega = \
+             2 gamma, 4e6 iterations): the largest of the RR, SO, IEG final errors / the SEG final error <= 1. \
+             Threshold: the paper's strongly monotone result, at the theory step RR/SO/IEG converge faster than SEG \
+             (abstract, \"conditions under which SEG-RR achieves a faster convergence rate\"; spec section 1.4)",
+            worst_shuffling_over_seg(&runs),
+            1.0,
+            true,
+        ),
+        &runs,
+    );
     exp.note_finals("S5 d = 1", &runs, &labels_of(&methods));
     s5_within_epoch(exp, &game, &z0, &steps)?;
 
@@ -790,16 +816,18 @@ fn s6(exp: &mut Exp) -> Result<(), ExpError> {
         {
             let seg = final_value(part, &labels[2 * c], REL_ERROR);
             let rr = final_value(part, &labels[2 * c + 1], REL_ERROR);
-            exp.claims.push(Claim::at_least(
+            let claim = Claim::at_least(
                 &format!("seg.S6{id}.rr_beats_seg_L{l}"),
                 &format!(
                     "S6 (d = 100, n = 100, L = {l}, {what}, omega = 4 gamma, beyond the theory steps): final error \
-                     of SEG / that of SEG-RR >= 1"
+                     of SEG / that of SEG-RR >= 1. Threshold: the paper's S6 result as the spec recalls it (\"RR \
+                     better even beyond the theory steps\", tagged [I]): empirical, ungated"
                 ),
                 seg / rr,
                 1.0,
                 false,
-            ));
+            );
+            exp.push(claim, part);
             exp.notes.push(format!(
                 "S6 L = {l}, {what}: final relative errors SEG {seg:.3e}, SEG-RR {rr:.3e}"
             ));
@@ -875,15 +903,19 @@ fn s7(exp: &mut Exp) -> Result<(), ExpError> {
     let runs = exp.run_jobs(&s7_jobs(ctx, "S7/d1", &game, &z0, paper_epochs, 5), "S7 d=1")?;
     s7_figures(exp, &runs, "s7_d1", "d = 1, n = 100", Axis::Iterations)?;
     let ratios_d1 = s7_ratios(&runs);
-    exp.claims.push(Claim::at_least(
-        "seg.S7.gap_grows_as_step_shrinks",
-        "S7 (quadratic game d = 1, n = 100, gamma = 1/(k L_max) for k = 10, 100, 1000, omega = 4 gamma, 5 trials): \
-         the SEG/RR final-error ratio at the smallest gamma / the ratio at the largest gamma > 1 (SEG's \
-         neighbourhood is O(gamma), RR's O(gamma^2) or smaller)",
-        ratios_d1[2] / ratios_d1[0],
-        1.0,
-        true,
-    ));
+    exp.push(
+        Claim::at_least(
+            "seg.S7.gap_grows_as_step_shrinks",
+            "S7 (quadratic game d = 1, n = 100, gamma = 1/(k L_max) for k = 10, 100, 1000, omega = 4 gamma, 5 \
+             trials): the SEG/RR final-error ratio at the smallest gamma / the ratio at the largest gamma >= 1. \
+             Threshold: the strongly monotone neighbourhoods, O(gamma) for SEG (Gorbunov et al. 2022) and O(gamma^2) \
+             for SEG-RR (spec section 1.4), so the ratio grows as gamma shrinks",
+            ratios_d1[2] / ratios_d1[0],
+            1.0,
+            true,
+        ),
+        &runs,
+    );
     exp.notes.push(format!(
         "S7 d = 1: SEG/RR final-error ratios {:.3e}, {:.3e}, {:.3e} at gamma = 1/(10 L), 1/(100 L), 1/(1000 L)",
         ratios_d1[0], ratios_d1[1], ratios_d1[2]
@@ -920,6 +952,7 @@ fn s7(exp: &mut Exp) -> Result<(), ExpError> {
         jobs.extend(s7_jobs(ctx, "S7/d100", game, &z0, epochs, trials));
     }
     let runs = exp.run_jobs(&jobs, "S7 d=100")?;
+    let all_d100 = runs.clone();
     let per_game = runs.len() / kappas.len();
     let mut last_ratio = f64::NAN;
     for (g, kappa) in kappas.iter().enumerate() {
@@ -940,16 +973,20 @@ fn s7(exp: &mut Exp) -> Result<(), ExpError> {
         last_ratio = ratios[2] / ratios[0];
     }
     let kappa = kappas.last().copied().unwrap_or(1.0);
-    exp.claims.push(Claim::at_least(
-        &format!("seg.S7.d100_kappa{kappa}.gap_grows_as_step_shrinks"),
-        &format!(
-            "S7 at d = 100 with spectrum linspace(1, {kappa}) (where the paper's d = 1 sweep is vacuous): SEG/RR ratio \
-             at gamma = 1/(1000 L_max) / ratio at 1/(10 L_max) > 1"
+    exp.push(
+        Claim::at_least(
+            &format!("seg.S7.d100_kappa{kappa}.gap_grows_as_step_shrinks"),
+            &format!(
+                "S7 at d = 100 with spectrum linspace(1, {kappa}) (where the paper's d = 1 sweep is vacuous): SEG/RR \
+                 ratio at gamma = 1/(1000 L_max) / ratio at 1/(10 L_max) >= 1. Threshold: as seg.S7.*, but at d = 100 \
+                 the runs end at a fixed contraction rather than on the plateau: empirical, ungated"
+            ),
+            last_ratio,
+            1.0,
+            false,
         ),
-        last_ratio,
-        1.0,
-        false,
-    ));
+        &all_d100,
+    );
     exp.figures.push(save(&ctx.dir, "s7_ratio", &ratio_fig, &ratio_table)?);
     Ok(())
 }
@@ -979,14 +1016,18 @@ fn s8(exp: &mut Exp) -> Result<(), ExpError> {
     exp.figure(panel, &runs, &labels_of(&methods))?;
     let seg = final_value(&runs, "SEG", REL_ERROR);
     let rr = final_value(&runs, "SEG-RR", REL_ERROR);
-    exp.claims.push(Claim::at_least(
-        "seg.S8.rr_beats_seg",
-        "S8 (linear WGAN learning a 2-D Gaussian mean, N = 100, gamma = 0.01, omega = 0.04): final squared distance \
-         of SEG to the empirical optimum / that of SEG-RR >= 1",
-        seg / rr,
-        1.0,
-        false,
-    ));
+    exp.push(
+        Claim::at_least(
+            "seg.S8.rr_beats_seg",
+            "S8 (linear WGAN learning a 2-D Gaussian mean, N = 100, gamma = 0.01, omega = 0.04): final squared \
+             distance of SEG to the empirical optimum / that of SEG-RR >= 1. Threshold: the paper's WGAN figure \
+             (RR lower), spec section 1.5 S8: empirical, ungated",
+            seg / rr,
+            1.0,
+            false,
+        ),
+        &runs,
+    );
     let z = game.solution_view();
     exp.notes.push(format!(
         "S8: empirical optimum theta* = ({:.4}, {:.4}) (nominal mean (3, 4)), w* = 0; final relative errors SEG \
@@ -1008,7 +1049,7 @@ fn s9(exp: &mut Exp) -> Result<(), ExpError> {
         QuadraticGame::random_bilinear_per_component(d, n, 1.0, 2.0, 1.0 / n as f64, derive_seed(ctx.seed, "S9", 0))?;
     let c = bilinear_constants(&bilinear);
     let size = sized(ctx, (200_000, 3), (4_000, 1));
-    let ratio = s9_part(exp, ("s9_bilinear", "bilinear"), &bilinear, &c, &z0, size)?;
+    let (ratio, failed) = s9_part(exp, ("s9_bilinear", "bilinear"), &bilinear, &c, &z0, size)?;
     exp.claims.push(Claim::at_most(
         "seg.S9.switching_removes_plateau",
         "S9 as specified (2023 bilinear generator, d = 100, n = 5, mu := sigma_min = 1, L = 2; SEG-RR with the affine \
@@ -1016,16 +1057,18 @@ fn s9(exp: &mut Exp) -> Result<(), ExpError> {
          switching schedule / with the constant step <= 0.1. Not gated: on a bilinear game extragradient contracts by \
          about 7 n gamma_k^2 sigma_min^2 per epoch (quadratic in the step), so with gamma_k ~ 4/(mu n k) the total \
          contraction after k* is finite and the iterate freezes at its value at k*; the schedule's O(1/k^2) argument \
-         needs a contraction linear in gamma (strong monotonicity); see seg.S9.strongly_monotone.*",
+         needs a contraction linear in gamma (strong monotonicity); see seg.S9.strongly_monotone.*. Threshold: one \
+         order of magnitude, the spec's expected result for S9 (\"the decreasing schedule removes the plateau\", [I])",
         ratio,
         0.1,
         false,
-    ));
+    )
+    .with_failed_runs(failed));
     // The same comparison where the schedule's theory applies: the strongly monotone 2023 generator.
     let strongly = QuadraticGame::random_per_component(d, n, 1.0, 2.0, derive_seed(ctx.seed, "S9/sm", 0))?;
     let c = Constants::of(&strongly);
     let size = sized(ctx, (40_000, 3), (4_000, 1));
-    let ratio = s9_part(
+    let (ratio, failed) = s9_part(
         exp,
         ("s9_strongly_monotone", "strongly monotone"),
         &strongly,
@@ -1037,11 +1080,14 @@ fn s9(exp: &mut Exp) -> Result<(), ExpError> {
         "seg.S9.strongly_monotone.switching_removes_plateau",
         "S9 on the strongly monotone analogue (2023 per-component quadratic game, d = 100, n = 5, mu = 1, L = 2; the \
          same affine formulas with the true mu, k* = K/2): final error with the switching schedule / with the \
-         constant step <= 0.1 (the decreasing steps remove the constant-step plateau)",
+         constant step <= 0.1. Threshold: one order of magnitude, the spec's expected result for S9 (\"the \
+         decreasing schedule removes the plateau\", [I]); the constant-step neighbourhood is O(gamma^2) and the \
+         switching steps end near 4/(mu n K), far below gamma_max (the notes give (gamma_K/gamma_max)^2)",
         ratio,
         0.1,
         true,
-    ));
+    )
+    .with_failed_runs(failed));
     Ok(())
 }
 
@@ -1054,7 +1100,7 @@ fn s9_part(
     c: &Constants,
     z0: &Array1<f64>,
     size: Size,
-) -> Result<f64, ExpError> {
+) -> Result<(f64, Vec<String>), ExpError> {
     let constant = affine_steps(c).map_err(seg_error)?;
     let switching = affine_switching_steps(c, size.epochs / 2).map_err(seg_error)?;
     let methods = vec![
@@ -1102,7 +1148,12 @@ fn s9_part(
         last(&labels[0]),
         last(&labels[1])
     ));
-    Ok(fs / fc)
+    let end = switching.update.at(size.epochs, 0) / step_of(&constant);
+    exp.notes.push(format!(
+        "S9 {name}: (gamma_K / gamma_max)^2 = {:.3e} (the O(gamma^2) neighbourhood's predicted shrink)",
+        end * end
+    ));
+    Ok((fs / fc, failures(&runs)))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1134,21 +1185,40 @@ fn monotone(exp: &mut Exp) -> Result<(), ExpError> {
     let labels = labels_of(&methods);
     exp.figure(panel, &runs, &labels)?;
     let finals: Vec<f64> = labels.iter().map(|l| final_value(&runs, l, REL_RESIDUAL)).collect();
-    exp.claims.push(Claim::at_most(
-        "seg.monotone.converges_without_batch_growth",
-        "Monotone (not strongly monotone) game of our design, d = 10, n = 100: SEG-RR with batch size 1, gamma = \
-         gamma_max/4 (gamma_max = 1/(3 sqrt(2n(n-1)) L_max)), omega = 4 gamma: final ||F(z_K)||^2/||F(z_0)||^2 <= 1e-6",
-        finals[5],
-        1e-6,
-        true,
-    ));
-    exp.claims.push(Claim::at_least(
-        "seg.monotone.rr_beats_seg",
-        "Monotone game: at gamma = gamma_max/4, SEG's final relative residual / SEG-RR's >= 10 (with-replacement SEG \
-         with batch size 1 stalls far higher)",
-        finals[4] / finals[5],
-        10.0,
-        false,
+    let rr_floor: Vec<(f64, f64)> = fractions.iter().enumerate().map(|(k, f)| (f * gamma_max, finals[2 * k + 1])).collect();
+    let seg_floor: Vec<(f64, f64)> = fractions.iter().enumerate().map(|(k, f)| (f * gamma_max, finals[2 * k])).collect();
+    let failed = failures(&runs);
+    exp.claims.push(
+        Claim::at_least(
+            "seg.monotone_nonsingular.rr_floor_shrinks_like_gamma_squared",
+            "Monotone, not strongly monotone, but with a NONSINGULAR mean operator (our game: A = C with spectrum \
+             linspace(0, 1), B with spectrum linspace(0.5, 1), sigma_min(M) > 0, so convergence is linear up to the \
+             noise floor), d = 10, n = 100, batch 1, gamma = gamma_max x {1, 1/2, 1/4} (gamma_max = 1/(3 sqrt(2n(n-1)) \
+             L_max)), omega = 4 gamma: the fitted exponent p of SEG-RR's final ||F||^2/||F(z_0)||^2 ~ gamma^p >= 2. \
+             Threshold: the O(gamma^2 G) neighbourhood of the paper's monotone bound (spec section 1.4, shape [I]): \
+             accuracy by a smaller step alone, no batch growth",
+            log_log_slope(&rr_floor),
+            2.0,
+            true,
+        )
+        .with_failed_runs(failed.clone()),
+    );
+    exp.claims.push(
+        Claim::at_least(
+            "seg.monotone_nonsingular.rr_beats_seg",
+            "The same game: at gamma = gamma_max/4, SEG's final relative residual / SEG-RR's >= 1 (with-replacement \
+             SEG with batch 1 stalls at its O(gamma) floor). Threshold: the paper's claim that SEG-RR needs no batch \
+             growth where SEG does: empirical, ungated",
+            finals[4] / finals[5],
+            1.0,
+            false,
+        )
+        .with_failed_runs(failed),
+    );
+    exp.notes.push(format!(
+        "Monotone nonsingular game: fitted floor exponents in gamma: SEG-RR {:.2}, SEG {:.2}",
+        log_log_slope(&rr_floor),
+        log_log_slope(&seg_floor)
     ));
     exp.notes.push(format!(
         "Monotone game: mu = {:.1e}, sigma_min(M) = {:.3}, L_max = {:.3}; final relative residuals (SEG, SEG-RR) at \
