@@ -1262,21 +1262,6 @@ fn monotone(exp: &mut Exp) -> Result<(), ExpError> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seeds_and_plateau() {
-        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S1", 1));
-        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S2", 0));
-        assert_eq!(derive_seed(3, "S1", 2), derive_seed(3, "S1", 2));
-        let v: Vec<f64> = (0..100).map(|i| i as f64).collect();
-        assert_eq!(plateau(&v), 94.5);
-        assert_eq!(plateau(&[2.0]), 2.0);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // S3: two-timescale (Hsieh et al.) decaying schedules, SEG vs SEG-RR.
 
@@ -1891,4 +1876,56 @@ fn constrained(exp: &mut Exp) -> Result<(), ExpError> {
         finals[1]
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_and_plateau() {
+        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S1", 1));
+        assert_ne!(derive_seed(0, "S1", 0), derive_seed(0, "S2", 0));
+        assert_eq!(derive_seed(3, "S1", 2), derive_seed(3, "S1", 2));
+        let v: Vec<f64> = (0..100).map(|i| i as f64).collect();
+        assert_eq!(plateau(&v), 94.5);
+        assert_eq!(plateau(&[2.0]), 2.0);
+    }
+
+    /// A diverged or NaN run in a sweep makes the claim computed from it fail, and the claim names it.
+    #[test]
+    fn a_failed_run_fails_its_claim() {
+        let run = |label: &str, trial: usize, value: f64, diverged: bool| Run {
+            label: label.to_string(),
+            trial,
+            n: 1,
+            epochs: vec![1.0],
+            rel_error: vec![value],
+            rel_residual: vec![1.0],
+            coordinates: vec![vec![]],
+            diverged,
+        };
+        let runs = vec![
+            run("SEG", 0, 1e-3, false),
+            run("SEG-RR", 0, f64::NAN, false),
+            run("SEG-RR", 1, 1e-5, true),
+        ];
+        assert_eq!(
+            failures(&runs),
+            vec!["SEG-RR trial 0 (non-finite metric)", "SEG-RR trial 1 (diverged)"]
+        );
+        let claim = Claim::at_least("x", "ratio >= 1", 100.0, 1.0, true).with_failed_runs(failures(&runs));
+        assert!(!claim.holds && claim.statement.contains("SEG-RR trial 1"));
+        // The NaN also reaches the value: the mean over trials is NaN, and a NaN claim never holds.
+        assert!(final_value(&runs, "SEG-RR", REL_ERROR).is_nan());
+        let measured = Measured {
+            label: "SEG-RR".into(),
+            trial: 2,
+            evaluations: vec![1.0, 2.0, 3.0],
+            values: vec![0.5, f64::NAN, 0.1],
+            diverged: false,
+        };
+        assert!(measured.best()[2].is_nan());
+        assert_eq!(measured_failures(&[measured]), vec!["SEG-RR trial 2"]);
+    }
 }
