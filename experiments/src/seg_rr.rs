@@ -237,12 +237,25 @@ impl Run {
 
 fn execute(job: &Job) -> Result<Run, SegError> {
     let n = job.game.len();
-    let monitor = OperatorMonitor::new(job.game, job.z0.view()).with_coordinates(job.coordinates);
+    let monitor = OperatorMonitor::new(job.game, job.z0.view());
     let config = RunConfig::new(Stop::iterations(job.epochs), n).record_every(job.record_every);
-    let report = job
-        .params
-        .solve(job.game, job.z0.view(), &config, &monitor, &mut Silent)?;
+    // The first coordinates of the iterate at every recorded epoch, through the epoch callback (trajectories).
+    let (k, every) = (job.coordinates, job.record_every);
+    let mut coordinates = vec![job.z0.iter().take(k).copied().collect::<Vec<f64>>()];
+    let mut state = job.params.state(job.game, job.z0.view())?;
+    if k > 0 {
+        state = state.on_epoch(|v| {
+            if v.epoch.is_multiple_of(every) || v.epoch == job.epochs {
+                coordinates.push(v.iterate.iter().take(k).copied().collect());
+            }
+        });
+    }
+    let report = state.solve(&config, &monitor, &mut Silent)?;
+    drop(state);
     let rows = &report.trace.rows;
+    if k == 0 {
+        coordinates = vec![Vec::new(); rows.len()];
+    }
     Ok(Run {
         label: job.label.clone(),
         trial: job.trial,
@@ -250,7 +263,7 @@ fn execute(job: &Job) -> Result<Run, SegError> {
         epochs: rows.iter().map(|r| r.iteration as f64).collect(),
         rel_error: rows.iter().map(|r| r.values[0]).collect(),
         rel_residual: rows.iter().map(|r| r.values[1]).collect(),
-        coordinates: rows.iter().map(|r| r.values[2..].to_vec()).collect(),
+        coordinates,
         diverged: report.status.is_diverged(),
     })
 }
