@@ -76,7 +76,7 @@ pub struct BoxSet {
 }
 
 impl BoxSet {
-    /// The box with bounds `lo` ≤ z ≤ `hi`. Errors: lengths differ, a NaN bound, or lo[i] > hi[i].
+    /// The box with bounds `lo` ≤ z ≤ `hi`. Errors: lengths differ, a NaN bound, or `lo[i] > hi[i]`.
     pub fn new(lo: Array1<f64>, hi: Array1<f64>) -> crate::Result<Self> {
         crate::error::check_dim("box bounds (hi vs lo)", lo.len(), hi.len())?;
         for (i, (&l, &h)) in lo.iter().zip(&hi).enumerate() {
