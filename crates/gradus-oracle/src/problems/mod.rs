@@ -6,7 +6,7 @@
 //! ([`nonstationary_noise`]: [`NonstationaryNoise`], [`NoiseSchedule`] and the power means of its levels).
 
 mod games;
-pub use games::{GameBlocks, GameConstants, GameMatrices, QuadraticGame};
+pub use games::{GameBlocks, GameConstants, GameMatrices, MatrixGame, QuadraticGame};
 mod linear_model;
 pub mod mlp;
 pub mod nonsmooth_toys;
