@@ -63,6 +63,8 @@ pub mod gossip;
 pub mod graph;
 pub mod ideal;
 pub mod msda;
+#[cfg(feature = "mpi")]
+pub mod mpi_backend;
 pub mod network;
 pub mod nids;
 pub mod ssda;
