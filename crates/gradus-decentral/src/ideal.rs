@@ -59,7 +59,6 @@
 //! (`shared/papers/ideal-ingd.md` §1.3), not the paper's unrecovered constants.
 
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
-use nalgebra::{Cholesky, DMatrix, DVector, Dyn};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
 use crate::chebyshev::{GossipBuffers, GossipOperator};
@@ -363,14 +362,6 @@ fn contraction_cap(kappa: f64, delta: f64) -> usize {
         .max(1.0) as usize
 }
 
-/// The centralized exact solver of the inner problems of a quadratic consensus problem: the Cholesky factor of
-/// blockdiag(Aᵢ) + ρ·(G ⊗ I_d), G the dense gossip operator.
-struct ExactInner {
-    chol: Cholesky<f64, Dyn>,
-    rhs: DVector<f64>,
-    a_c: Array2<f64>,
-}
-
 /// The state of IDEAL; see [`IdealParams`].
 pub struct IdealState<'a> {
     problem: &'a ConsensusProblem,
@@ -385,7 +376,6 @@ pub struct IdealState<'a> {
     y_dual: Array2<f64>,
     z: Array2<f64>,
     buf: GossipBuffers,
-    exact: Option<ExactInner>,
     /// Local dual gradients by inner solves (`Exact` with ρ = 0 on non-quadratic nodes).
     dual: Option<DualGradients>,
     outer: u64,
@@ -407,20 +397,16 @@ impl<'a> IdealState<'a> {
         check_start(problem, x0)?;
         let resolved = params.resolve(problem.strong_convexity(), problem.smoothness(), comm.spectrum())?;
         let (m, d) = x0.dim();
-        let (mut exact, mut dual) = (None, None);
+        let mut dual = None;
         if params.inner == InnerSolver::Exact {
             let quadratic = problem.quadratic_nodes().is_some();
             if resolved.rho > 0.0 {
-                if !quadratic {
-                    return Err(DecentralError::Unsupported {
-                        solver: SOLVER,
-                        reason: "the exact inner solver with rho > 0 needs quadratic node objectives; use Agd or Gd \
-                                 (with rho = 0 the inner problem separates into local dual gradients, which any \
-                                 smooth strongly convex node supports)"
-                            .into(),
-                    });
-                }
-                exact = Some(exact_inner(problem, comm, &resolved)?);
+                return Err(DecentralError::Unsupported {
+                    solver: SOLVER,
+                    reason: "the exact inner solver needs rho = 0 (then the inner problem separates into local dual \
+                             gradients); with rho > 0 the inner problem couples the nodes: use Agd or Gd"
+                        .into(),
+                });
             } else if !quadratic {
                 dual = Some(DualGradients::new(problem, x0, &params.dual)?);
             }
@@ -438,7 +424,6 @@ impl<'a> IdealState<'a> {
             y_dual: Array2::zeros((m, d)),
             z: Array2::zeros((m, d)),
             buf: GossipBuffers::new(m, d),
-            exact,
             dual,
             outer: 0,
         };
@@ -490,10 +475,15 @@ impl<'a> IdealState<'a> {
         }
     }
 
-    /// ‖grad‖_F over the network (an all-reduce).
-    fn gradient_norm(&self) -> f64 {
-        let local: f64 = self.grad.iter().map(|v| v * v).sum();
-        self.comm.all_reduce_sum(local).sqrt()
+    /// ‖grad‖_F over the network (one counted all-reduce of one value per node).
+    fn gradient_norm(&self, work: &mut Work) -> f64 {
+        let local = self
+            .grad
+            .map_axis(ndarray::Axis(1), |row| row.dot(&row))
+            .insert_axis(ndarray::Axis(1));
+        let mut total = ndarray::Array1::zeros(1);
+        self.comm.all_reduce_sum(local.view(), total.view_mut(), Some(work));
+        total[0].sqrt()
     }
 
     /// X ≈ argmin P_k by the inner solver, warm-started at X_k.
@@ -515,24 +505,11 @@ impl<'a> IdealState<'a> {
         let h = self.params.inner_step;
         match self.inner {
             InnerSolver::Exact => {
-                match &mut self.exact {
-                    None => match &mut self.dual {
-                        Some(dual) => dual.compute(self.problem, self.comm, self.z.view(), self.x.view_mut(), work),
-                        None => self
-                            .problem
-                            .dual_gradients(self.comm, self.z.view(), self.x.view_mut(), work)?,
-                    },
-                    Some(ex) => {
-                        let d = self.x.ncols();
-                        for (k, v) in ex.rhs.iter_mut().enumerate() {
-                            *v = ex.a_c[[k / d, k % d]] - self.z[[k / d, k % d]];
-                        }
-                        ex.chol.solve_mut(&mut ex.rhs);
-                        for (k, v) in ex.rhs.iter().enumerate() {
-                            self.x[[k / d, k % d]] = *v;
-                        }
-                        work.full_gradients += 1;
-                    }
+                match &mut self.dual {
+                    Some(dual) => dual.compute(self.problem, self.comm, self.z.view(), self.x.view_mut(), work),
+                    None => self
+                        .problem
+                        .dual_gradients(self.comm, self.z.view(), self.x.view_mut(), work)?,
                 }
                 Ok(())
             }
@@ -541,10 +518,15 @@ impl<'a> IdealState<'a> {
                 for _ in 0..max_iter {
                     self.y_inner.assign(&self.x);
                     self.inner_gradient(work);
+                    let norm = if tol.is_some() || relative.is_some() {
+                        self.gradient_norm(work)
+                    } else {
+                        0.0
+                    };
                     if let Some(r) = relative.take() {
-                        tol = Some(r * self.gradient_norm());
+                        tol = Some(r * norm);
                     }
-                    if tol.is_some_and(|t| self.gradient_norm() <= t) {
+                    if tol.is_some_and(|t| norm <= t) {
                         break;
                     }
                     self.x.scaled_add(-h, &self.grad);
@@ -557,10 +539,15 @@ impl<'a> IdealState<'a> {
                 self.y_inner.assign(&self.x);
                 for _ in 0..max_iter {
                     self.inner_gradient(work);
+                    let norm = if tol.is_some() || relative.is_some() {
+                        self.gradient_norm(work)
+                    } else {
+                        0.0
+                    };
                     if let Some(r) = relative.take() {
-                        tol = Some(r * self.gradient_norm());
+                        tol = Some(r * norm);
                     }
-                    if tol.is_some_and(|t| self.gradient_norm() <= t) {
+                    if tol.is_some_and(|t| norm <= t) {
                         self.x.assign(&self.y_inner);
                         break;
                     }
@@ -605,43 +592,6 @@ impl Method for IdealState<'_> {
         self.outer += 1;
         StepOutcome::Continue
     }
-}
-
-/// Factors blockdiag(Aᵢ) + ρ·(G ⊗ I_d) and precomputes Aᵢcᵢ.
-fn exact_inner(problem: &ConsensusProblem, comm: &dyn Communicator, p: &IdealResolved) -> Result<ExactInner> {
-    let nodes = problem.quadratic_nodes().expect("checked by the caller");
-    let w = comm.dense_gossip().ok_or_else(|| DecentralError::Unsupported {
-        solver: SOLVER,
-        reason: "the exact inner solve with rho > 0 is centralized and needs the dense W (the simulator)".into(),
-    })?;
-    let g = p.operator.dense(&w);
-    let (m, d) = (problem.nodes(), problem.dim());
-    let mut h = DMatrix::<f64>::zeros(m * d, m * d);
-    let mut a_c = Array2::zeros((m, d));
-    for (i, node) in nodes.iter().enumerate() {
-        for r in 0..d {
-            for c in 0..d {
-                h[(i * d + r, i * d + c)] += node.a[[r, c]];
-            }
-            a_c[[i, r]] = node.a.row(r).dot(&node.c);
-        }
-        for j in 0..m {
-            if g[[i, j]] != 0.0 {
-                for r in 0..d {
-                    h[(i * d + r, j * d + r)] += p.rho * g[[i, j]];
-                }
-            }
-        }
-    }
-    let chol = h.cholesky().ok_or_else(|| DecentralError::Numerical {
-        what: "Cholesky of the exact inner system",
-        reason: "blockdiag(A_i) + rho·(W ⊗ I) is not positive definite".into(),
-    })?;
-    Ok(ExactInner {
-        chol,
-        rhs: DVector::zeros(m * d),
-        a_c,
-    })
 }
 
 /// Checks that X₀ is m × d and finite.

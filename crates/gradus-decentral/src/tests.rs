@@ -53,10 +53,9 @@ fn solve(name: &str, p: &ConsensusProblem, sim: &Simulator, iterations: u64, tol
     r.unwrap()
 }
 
-const EXACT_SOLVERS: [&str; 11] = [
+const EXACT_SOLVERS: [&str; 10] = [
     "ideal-agd",
     "ideal-gd",
-    "ideal-exact",
     "ideal-accuracy",
     "mideal",
     "ssda",
