@@ -15,7 +15,7 @@
 //! Rank 0 then gathers the backend's final rows and checks them bit for bit against the simulator's
 //! (`GossipMatrix::apply` on all m rows), printing `bitwise_match=true|false`.
 
-use gradus_decentral::mpi_backend::{MpiCommunicator, MpiWorld, RowSource};
+use gradus_decentral::mpi_backend::{MpiCommunicator, MpiWorld};
 use gradus_decentral::{GossipKind, GossipMatrix, Graph};
 use mpi::traits::*;
 use ndarray::{Array2, Axis, Zip, s};
@@ -106,13 +106,16 @@ fn main() {
                     }
                 });
                 if with_product {
-                    for (terms, mut row) in plan.rows.iter().zip(wx.axis_iter_mut(Axis(0))) {
+                    for (r, mut row) in wx.axis_iter_mut(Axis(0)).enumerate() {
                         row.fill(0.0);
                         let out = row.as_slice_mut().expect("contiguous");
-                        for &(source, wij) in terms {
-                            let src = match source {
-                                RowSource::Local(k) => x.row(k).to_slice().expect("contiguous"),
-                                RowSource::Halo(k) => &halo[k * d..(k + 1) * d],
+                        let (cols, weights) = w.row_entries(block.start + r);
+                        for (&j, &wij) in cols.iter().zip(weights) {
+                            let src = if block.contains(&j) {
+                                x.row(j - block.start).to_slice().expect("contiguous")
+                            } else {
+                                let k = plan.halo_of[j];
+                                &halo[k * d..(k + 1) * d]
                             };
                             for (o, &v) in out.iter_mut().zip(src) {
                                 *o += wij * v;

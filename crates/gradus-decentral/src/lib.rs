@@ -67,6 +67,7 @@ pub mod msda;
 pub mod mpi_backend;
 pub mod network;
 pub mod nids;
+pub mod sharded;
 pub mod ssda;
 
 #[cfg(test)]
@@ -86,4 +87,5 @@ pub use ideal::{DualInit, GossipChoice, IdealParams, IdealState, InnerSolver, In
 pub use msda::MsdaParams;
 pub use network::{Communicator, Simulator};
 pub use nids::NidsParams;
+pub use sharded::{ShardNode, ShardedObjective};
 pub use ssda::SsdaParams;

@@ -35,12 +35,15 @@ use std::sync::Mutex;
 use mpi::datatype::PartitionMut;
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::*;
+use mpi::traits::{Communicator as _, CommunicatorCollectives, Destination, Root, Source};
 use mpi::{Count, Threading};
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use gradus_oracle::Work;
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
+use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::gossip::GossipMatrix;
+use crate::gossip::{GossipMatrix, Spectrum};
+use crate::network::{Communicator, NodeFn, count_gossip, count_reduction, fold_rows};
 
 /// What can go wrong when setting up MPI.
 #[derive(Debug, Error)]
@@ -196,15 +199,6 @@ pub fn block_partition(m: usize, k: usize) -> Vec<Range<usize>> {
         .collect()
 }
 
-/// Where a term Wᵢⱼ xⱼ of a local row of W·X reads xⱼ from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowSource {
-    /// Row k of this process's block.
-    Local(usize),
-    /// Row k of the halo (the rows received from other processes, peers in rank order, nodes ascending).
-    Halo(usize),
-}
-
 /// The messages of one neighbouring process in a gossip round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Peer {
@@ -218,8 +212,8 @@ pub struct Peer {
     pub halo_offset: usize,
 }
 
-/// The communication plan of one process for a product by W: whom to send which rows, and each local output row
-/// as a list of (source, weight) in the simulator's order (j ascending over i and its neighbours).
+/// The communication plan of one process for a product by W: whom to send which rows, and where each neighbour's
+/// row is found (locally or in the halo of received rows).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExchangePlan {
     /// The nodes of this process.
@@ -228,8 +222,8 @@ pub struct ExchangePlan {
     pub peers: Vec<Peer>,
     /// Number of halo rows.
     pub halo_rows: usize,
-    /// For each local node, the terms of its row of W·X.
-    pub rows: Vec<Vec<(RowSource, f64)>>,
+    /// For each node j of the network, its row in the halo (`usize::MAX` when it is local or not needed).
+    pub halo_of: Vec<usize>,
 }
 
 impl ExchangePlan {
@@ -237,7 +231,6 @@ impl ExchangePlan {
     pub fn new(w: &GossipMatrix, blocks: &[Range<usize>], rank: usize) -> Self {
         let graph = w.graph();
         let block = blocks[rank].clone();
-        let owner = |j: usize| blocks.iter().position(|b| b.contains(&j)).expect("blocks cover every node");
         let mut peers = Vec::new();
         let mut halo_rows = 0;
         for (q, other) in blocks.iter().enumerate() {
@@ -266,48 +259,33 @@ impl ExchangePlan {
                 halo_offset,
             });
         }
-        let dense = w.dense();
-        let m = w.nodes();
-        let rows = block
-            .clone()
-            .map(|i| {
-                // The simulator's CSR row: j ascending over i itself and its neighbours.
-                (0..m)
-                    .filter(|&j| j == i || graph.has_edge(i, j))
-                    .map(|j| {
-                        let source = if block.contains(&j) {
-                            RowSource::Local(j - block.start)
-                        } else {
-                            let peer = peers
-                                .iter()
-                                .find(|p| p.rank == owner(j))
-                                .expect("a neighbour's owner is a peer");
-                            let k = peer.receive.binary_search(&j).expect("a neighbour's row is received");
-                            RowSource::Halo(peer.halo_offset + k)
-                        };
-                        (source, dense[[i, j]])
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut halo_of = vec![usize::MAX; w.nodes()];
+        for p in &peers {
+            for (k, &j) in p.receive.iter().enumerate() {
+                halo_of[j] = p.halo_offset + k;
+            }
+        }
         ExchangePlan {
             block,
             peers,
             halo_rows,
-            rows,
+            halo_of,
         }
     }
 
-    /// out = the local rows of W·X from the local rows `x` and the received `halo`, in the simulator's order.
-    pub fn apply(&self, x: ArrayView2<f64>, halo: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
-        for (terms, mut row) in self.rows.iter().zip(out.axis_iter_mut(Axis(0))) {
-            row.fill(0.0);
-            for &(source, wij) in terms {
-                match source {
-                    RowSource::Local(k) => row.scaled_add(wij, &x.row(k)),
-                    RowSource::Halo(k) => row.scaled_add(wij, &halo.row(k)),
-                }
+    /// out = the local rows of W·X from the local rows `x` and the received `halo`, each row by
+    /// [`GossipMatrix::apply_row`] (the simulator's order).
+    pub fn apply(&self, w: &GossipMatrix, x: ArrayView2<f64>, halo: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
+        let start = self.block.start;
+        let row_of = |j: usize| {
+            if self.block.contains(&j) {
+                x.row(j - start)
+            } else {
+                halo.row(self.halo_of[j])
             }
+        };
+        for (r, row) in out.axis_iter_mut(Axis(0)).enumerate() {
+            w.apply_row(start + r, &row_of, row);
         }
     }
 
@@ -323,6 +301,7 @@ pub struct MpiCommunicator<'w> {
     w: GossipMatrix,
     blocks: Vec<Range<usize>>,
     plan: ExchangePlan,
+    max_degree: usize,
 }
 
 impl<'w> MpiCommunicator<'w> {
@@ -339,7 +318,13 @@ impl<'w> MpiCommunicator<'w> {
         }
         let blocks = block_partition(m, k);
         let plan = ExchangePlan::new(&w, &blocks, world.rank());
-        Ok(MpiCommunicator { world, w, blocks, plan })
+        Ok(MpiCommunicator {
+            world,
+            max_degree: w.graph().max_degree(),
+            w,
+            blocks,
+            plan,
+        })
     }
 
     /// The MPI world.
@@ -417,7 +402,7 @@ impl<'w> MpiCommunicator<'w> {
     /// out = the local rows of W·X (one neighbour exchange).
     pub fn gossip_rows(&self, x: ArrayView2<f64>, out: ArrayViewMut2<f64>) {
         let halo = self.exchange(x);
-        self.plan.apply(x, halo.view(), out);
+        self.plan.apply(&self.w, x, halo.view(), out);
     }
 
     /// Every node's row of `local` (this process's rows, d columns), m × d in node order. Collective.
@@ -434,14 +419,92 @@ impl<'w> MpiCommunicator<'w> {
         all
     }
 
-    /// Σᵢ xᵢ over every node, folded in node order from 0 (the bits do not depend on K). Collective.
-    pub fn all_reduce_sum_rows(&self, local: ArrayView2<f64>) -> Array1<f64> {
-        let all = self.all_gather_rows(local);
-        let mut sum = Array1::zeros(all.ncols());
-        for row in all.axis_iter(Axis(0)) {
-            sum += &row;
+}
+
+/// The reduction's max: NaN wins (as the simulator's).
+fn max_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+}
+
+/// The reduction's min: NaN wins (as the simulator's).
+fn min_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
+}
+
+fn add(a: f64, b: f64) -> f64 {
+    a + b
+}
+
+impl Communicator for MpiCommunicator<'_> {
+    fn nodes(&self) -> usize {
+        self.w.nodes()
+    }
+
+    fn local_nodes(&self) -> Range<usize> {
+        self.plan.block.clone()
+    }
+
+    fn spectrum(&self) -> &Spectrum {
+        self.w.spectrum()
+    }
+
+    fn max_degree(&self) -> usize {
+        self.max_degree
+    }
+
+    fn gossip(&self, x: ArrayView2<f64>, out: ArrayViewMut2<f64>, work: &mut Work) {
+        self.gossip_rows(x, out);
+        count_gossip(work, self.max_degree, x.ncols());
+    }
+
+    fn all_reduce_sum(&self, local: ArrayView2<f64>, out: ArrayViewMut1<f64>, work: Option<&mut Work>) {
+        fold_rows(self.all_gather_rows(local).view(), out, add);
+        count_reduction(work, local.ncols());
+    }
+
+    fn all_reduce_max(&self, local: ArrayView2<f64>, out: ArrayViewMut1<f64>, work: Option<&mut Work>) {
+        fold_rows(self.all_gather_rows(local).view(), out, max_nan);
+        count_reduction(work, local.ncols());
+    }
+
+    fn all_reduce_min(&self, local: ArrayView2<f64>, out: ArrayViewMut1<f64>, work: Option<&mut Work>) {
+        fold_rows(self.all_gather_rows(local).view(), out, min_nan);
+        count_reduction(work, local.ncols());
+    }
+
+    fn all_gather(&self, local: ArrayView2<f64>, work: Option<&mut Work>) -> Array2<f64> {
+        count_reduction(work, local.ncols());
+        self.all_gather_rows(local)
+    }
+
+    fn broadcast(&self, mut x: ArrayViewMut1<f64>, work: Option<&mut Work>) {
+        let n = x.len();
+        let mut buf = x.to_vec();
+        // Node 0 is in rank 0's block.
+        self.world.broadcast(0, &mut buf);
+        x.assign(&ndarray::ArrayView1::from(&buf[..]));
+        count_reduction(work, n);
+    }
+
+    fn for_each_node(&self, x: ArrayView2<f64>, mut out: ArrayViewMut2<f64>, f: NodeFn<'_>) {
+        // Node-local work never calls MPI; rows run in parallel as in the simulator.
+        let first = self.plan.block.start;
+        let per_task = (2048 / x.ncols().max(1)).max(1);
+        if x.nrows() > per_task {
+            Zip::indexed(x.axis_iter(Axis(0)))
+                .and(out.axis_iter_mut(Axis(0)))
+                .into_par_iter()
+                .with_min_len(per_task)
+                .for_each(|(i, xi, oi)| f(first + i, xi, oi));
+        } else {
+            for (i, (xi, oi)) in x.axis_iter(Axis(0)).zip(out.axis_iter_mut(Axis(0))).enumerate() {
+                f(first + i, xi, oi);
+            }
         }
-        sum
+    }
+
+    fn any(&self, local: bool) -> bool {
+        self.world.any(local)
     }
 }
 
@@ -506,7 +569,7 @@ mod tests {
                         }
                         let b = blocks[p].clone();
                         let mut out = Array2::zeros((b.len(), d));
-                        plan.apply(x.slice(ndarray::s![b.clone(), ..]), halo.view(), out.view_mut());
+                        plan.apply(&w, x.slice(ndarray::s![b.clone(), ..]), halo.view(), out.view_mut());
                         let same = out
                             .iter()
                             .zip(want.slice(ndarray::s![b, ..]).iter())
