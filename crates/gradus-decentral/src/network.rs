@@ -426,7 +426,8 @@ mod tests {
         let mut sum = Array1::zeros(3);
         sim.all_reduce_sum(x.view(), sum.view_mut(), None);
         let procs = sim.split(&[5, 4, 3]).unwrap();
-        let results: Vec<(Array2<f64>, Array1<f64>, Array1<f64>, bool)> = std::thread::scope(|s| {
+        type Outputs = (Array2<f64>, Array1<f64>, Array1<f64>, bool);
+        let results: Vec<Outputs> = std::thread::scope(|s| {
             let handles: Vec<_> = procs
                 .iter()
                 .map(|p| {
