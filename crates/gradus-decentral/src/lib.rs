@@ -79,9 +79,9 @@ pub mod extra;
 pub mod gossip;
 pub mod graph;
 pub mod ideal;
-pub mod msda;
 #[cfg(feature = "mpi")]
 pub mod mpi_backend;
+pub mod msda;
 pub mod network;
 pub mod nids;
 pub mod sharded;

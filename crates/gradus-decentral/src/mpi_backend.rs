@@ -32,12 +32,12 @@
 use std::ops::Range;
 use std::sync::Mutex;
 
+use gradus_oracle::Work;
 use mpi::datatype::PartitionMut;
 use mpi::environment::Universe;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::{Communicator as _, CommunicatorCollectives, Destination, Root, Source};
 use mpi::{Count, Threading};
-use gradus_oracle::Work;
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 use thiserror::Error;
@@ -311,10 +311,7 @@ impl<'w> MpiCommunicator<'w> {
     pub fn new(world: &'w MpiWorld, w: GossipMatrix) -> Result<Self, MpiError> {
         let (m, k) = (w.nodes(), world.size());
         if k > m {
-            return Err(MpiError::TooManyProcesses {
-                processes: k,
-                nodes: m,
-            });
+            return Err(MpiError::TooManyProcesses { processes: k, nodes: m });
         }
         let blocks = block_partition(m, k);
         let plan = ExchangePlan::new(&w, &blocks, world.rank());
@@ -418,7 +415,6 @@ impl<'w> MpiCommunicator<'w> {
         );
         all
     }
-
 }
 
 /// The reduction's max: NaN wins (as the simulator's).
