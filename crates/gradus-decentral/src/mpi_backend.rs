@@ -285,7 +285,7 @@ impl ExchangePlan {
             }
         };
         for (r, row) in out.axis_iter_mut(Axis(0)).enumerate() {
-            w.apply_row(start + r, &row_of, row);
+            w.apply_row(start + r, row_of, row);
         }
     }
 

@@ -27,8 +27,7 @@ fn mpirun(k: usize, args: &[&str]) -> Command {
 }
 
 fn run(mut c: Command) -> Output {
-    let out = c.output().expect("mpirun starts (is OpenMPI installed?)");
-    out
+    c.output().expect("mpirun starts (is OpenMPI installed?)")
 }
 
 fn ok(out: &Output, what: &str) {

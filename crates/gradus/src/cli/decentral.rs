@@ -197,7 +197,10 @@ fn graph(a: &DecentralArgs) -> Result<Graph, CliError> {
         GraphArg::Star => Graph::star(m),
         GraphArg::Complete => Graph::complete(m),
         GraphArg::Grid => {
-            let r = (1..=m).filter(|r| m % r == 0 && r * r <= m).max().unwrap_or(1);
+            let r = (1..=m)
+                .filter(|r| m.is_multiple_of(*r) && r * r <= m)
+                .max()
+                .unwrap_or(1);
             if r == 1 { Graph::ring(m) } else { Graph::torus(r, m / r) }
         }
         GraphArg::Barbell => Graph::barbell(m),

@@ -406,11 +406,11 @@ fn is_npy(path: &Path) -> Result<bool, CliError> {
 
 /// Reads the rows of the nodes `nodes` of `m` (the process's block).
 pub fn read_rows(data: &Path, labels: Option<&Path>, m: usize, nodes: Range<usize>) -> Result<Rows, CliError> {
-    let npy = is_npy(&data)?;
+    let npy = is_npy(data)?;
     let n = if npy {
-        npy_matrix_shape(&data)?.0
+        npy_matrix_shape(data)?.0
     } else {
-        count_libsvm_samples(&data)?
+        count_libsvm_samples(data)?
     };
     if n < m {
         return Err(CliError::Usage(format!(
@@ -421,9 +421,9 @@ pub fn read_rows(data: &Path, labels: Option<&Path>, m: usize, nodes: Range<usiz
     let node_rows = blocks(n, m);
     let rows = node_rows[nodes.start].start..node_rows[nodes.end - 1].end;
     let (x, y) = if npy {
-        (Design::dense(read_npy_matrix_rows(&data, rows.clone())?)?, None)
+        (Design::dense(read_npy_matrix_rows(data, rows.clone())?)?, None)
     } else {
-        let (c, y) = read_libsvm_rows(&data, rows.clone())?;
+        let (c, y) = read_libsvm_rows(data, rows.clone())?;
         (Design::sparse(c)?, Some(y))
     };
     let y = match labels {
