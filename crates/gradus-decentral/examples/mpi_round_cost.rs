@@ -6,7 +6,7 @@
 //! ```
 //! Defaults: NODES = K (one node per process), a ring, Metropolis weights, D = 1000, ROUNDS = 2000, REPEATS = 5.
 //! Each process runs x ← W_mix x = x − W x / s for ROUNDS rounds three ways, timed with `MPI_Wtime` between
-//! barriers (medians over REPEATS, in µs per round):
+//! barriers (medians over REPEATS, in µs per round; the three run in a rotated order in each repeat):
 //! - `backend`: `MpiCommunicator::gossip_rows` (pack the boundary rows, nonblocking exchange, the local product in
 //!   the simulator's order) + the mixing axpy;
 //! - `bare`: the same messages with preallocated buffers and raw rsmpi calls (`MPI_Isend`/`MPI_Irecv`), no product;
@@ -56,81 +56,86 @@ fn main() {
     let mut bare = Vec::new();
     let mut bare_product = Vec::new();
     let mut x_backend = Array2::zeros((0, d));
-    for _ in 0..repeats {
-        // backend
-        let mut x = x0.slice(s![block.clone(), ..]).to_owned();
-        let mut wx = Array2::zeros(x.dim());
-        world.barrier();
-        let t = world.time();
-        for _ in 0..rounds {
-            comm.gossip_rows(x.view(), wx.view_mut());
-            mix(&mut x, &wx);
-        }
-        world.barrier();
-        backend.push((world.time() - t) / rounds as f64 * 1e6);
-        x_backend = x;
-
-        // bare exchange (and bare exchange + hand-written product)
-        for with_product in [false, true] {
-            let mut x = x0.slice(s![block.clone(), ..]).to_owned();
-            let mut wx = Array2::<f64>::zeros(x.dim());
-            let mut sends: Vec<Vec<f64>> = plan.peers.iter().map(|p| vec![0.0; p.send.len() * d]).collect();
-            let mut halo = vec![0.0; plan.halo_rows * d];
-            world.barrier();
-            let t = world.time();
-            for _ in 0..rounds {
-                for (p, buf) in plan.peers.iter().zip(sends.iter_mut()) {
-                    for (r, &row) in p.send.iter().enumerate() {
-                        buf[r * d..(r + 1) * d].copy_from_slice(x.row(row).as_slice().expect("contiguous"));
-                    }
-                }
-                mpi::request::scope(|scope| {
-                    let mut rest = &mut halo[..];
-                    let mut recvs = Vec::new();
-                    for p in &plan.peers {
-                        let (mine, tail) = rest.split_at_mut(p.receive.len() * d);
-                        rest = tail;
-                        recvs.push(raw.process_at_rank(p.rank as i32).immediate_receive_into(scope, mine));
-                    }
-                    let sent: Vec<_> = plan
-                        .peers
-                        .iter()
-                        .zip(&sends)
-                        .map(|(p, buf)| raw.process_at_rank(p.rank as i32).immediate_send(scope, &buf[..]))
-                        .collect();
-                    for r in recvs {
-                        r.wait();
-                    }
-                    for r in sent {
-                        r.wait();
-                    }
-                });
-                if with_product {
-                    for (r, mut row) in wx.axis_iter_mut(Axis(0)).enumerate() {
-                        row.fill(0.0);
-                        let out = row.as_slice_mut().expect("contiguous");
-                        let (cols, weights) = w.row_entries(block.start + r);
-                        for (&j, &wij) in cols.iter().zip(weights) {
-                            let src = if block.contains(&j) {
-                                x.row(j - block.start).to_slice().expect("contiguous")
-                            } else {
-                                let k = plan.halo_of[j];
-                                &halo[k * d..(k + 1) * d]
-                            };
-                            for (o, &v) in out.iter_mut().zip(src) {
-                                *o += wij * v;
-                            }
-                        }
-                    }
+    for rep in 0..repeats {
+        // The three variants in a rotated order (repeat r starts with variant r mod 3), so that none is always
+        // measured first.
+        for which in (0..3).map(|v| (v + rep) % 3) {
+            if which == 0 {
+                let mut x = x0.slice(s![block.clone(), ..]).to_owned();
+                let mut wx = Array2::zeros(x.dim());
+                world.barrier();
+                let t = world.time();
+                for _ in 0..rounds {
+                    comm.gossip_rows(x.view(), wx.view_mut());
                     mix(&mut x, &wx);
                 }
-            }
-            world.barrier();
-            let per_round = (world.time() - t) / rounds as f64 * 1e6;
-            if with_product {
-                bare_product.push(per_round);
+                world.barrier();
+                backend.push((world.time() - t) / rounds as f64 * 1e6);
+                x_backend = x;
             } else {
-                bare.push(per_round);
+                let with_product = which == 2;
+                {
+                    let mut x = x0.slice(s![block.clone(), ..]).to_owned();
+                    let mut wx = Array2::<f64>::zeros(x.dim());
+                    let mut sends: Vec<Vec<f64>> = plan.peers.iter().map(|p| vec![0.0; p.send.len() * d]).collect();
+                    let mut halo = vec![0.0; plan.halo_rows * d];
+                    world.barrier();
+                    let t = world.time();
+                    for _ in 0..rounds {
+                        for (p, buf) in plan.peers.iter().zip(sends.iter_mut()) {
+                            for (r, &row) in p.send.iter().enumerate() {
+                                buf[r * d..(r + 1) * d].copy_from_slice(x.row(row).as_slice().expect("contiguous"));
+                            }
+                        }
+                        mpi::request::scope(|scope| {
+                            let mut rest = &mut halo[..];
+                            let mut recvs = Vec::new();
+                            for p in &plan.peers {
+                                let (mine, tail) = rest.split_at_mut(p.receive.len() * d);
+                                rest = tail;
+                                recvs.push(raw.process_at_rank(p.rank as i32).immediate_receive_into(scope, mine));
+                            }
+                            let sent: Vec<_> = plan
+                                .peers
+                                .iter()
+                                .zip(&sends)
+                                .map(|(p, buf)| raw.process_at_rank(p.rank as i32).immediate_send(scope, &buf[..]))
+                                .collect();
+                            for r in recvs {
+                                r.wait();
+                            }
+                            for r in sent {
+                                r.wait();
+                            }
+                        });
+                        if with_product {
+                            for (r, mut row) in wx.axis_iter_mut(Axis(0)).enumerate() {
+                                row.fill(0.0);
+                                let out = row.as_slice_mut().expect("contiguous");
+                                let (cols, weights) = w.row_entries(block.start + r);
+                                for (&j, &wij) in cols.iter().zip(weights) {
+                                    let src = if block.contains(&j) {
+                                        x.row(j - block.start).to_slice().expect("contiguous")
+                                    } else {
+                                        let k = plan.halo_of[j];
+                                        &halo[k * d..(k + 1) * d]
+                                    };
+                                    for (o, &v) in out.iter_mut().zip(src) {
+                                        *o += wij * v;
+                                    }
+                                }
+                            }
+                            mix(&mut x, &wx);
+                        }
+                    }
+                    world.barrier();
+                    let per_round = (world.time() - t) / rounds as f64 * 1e6;
+                    if with_product {
+                        bare_product.push(per_round);
+                    } else {
+                        bare.push(per_round);
+                    }
+                }
             }
         }
     }

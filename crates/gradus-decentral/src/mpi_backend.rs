@@ -302,6 +302,8 @@ pub struct MpiCommunicator<'w> {
     blocks: Vec<Range<usize>>,
     plan: ExchangePlan,
     max_degree: usize,
+    /// The send buffers (one per peer) and the halo, reused between gossip rounds.
+    buffers: Mutex<(Vec<Vec<f64>>, Vec<f64>)>,
 }
 
 impl<'w> MpiCommunicator<'w> {
@@ -321,6 +323,7 @@ impl<'w> MpiCommunicator<'w> {
             w,
             blocks,
             plan,
+            buffers: Mutex::new((Vec::new(), Vec::new())),
         })
     }
 
@@ -349,57 +352,63 @@ impl<'w> MpiCommunicator<'w> {
         self.blocks.iter().position(|b| b.contains(&i)).unwrap_or(0)
     }
 
-    /// Sends the boundary rows of `x` (this process's rows) to the neighbouring processes and returns the halo
-    /// (the received rows, peers in rank order, nodes ascending).
-    pub fn exchange(&self, x: ArrayView2<f64>) -> Array2<f64> {
+    /// Sends the boundary rows of `x` (this process's rows) to the neighbouring processes and writes the received
+    /// rows into `halo` (peers in rank order, nodes ascending; `halo_rows × d`), packing into `sends` (reused
+    /// buffers, one per peer).
+    fn exchange_into(&self, x: ArrayView2<f64>, sends: &mut Vec<Vec<f64>>, halo: &mut Vec<f64>) {
         let d = x.ncols();
-        let sends: Vec<Vec<f64>> = self
-            .plan
-            .peers
-            .iter()
-            .map(|p| {
-                let mut buf = Vec::with_capacity(p.send.len() * d);
-                for &k in &p.send {
-                    buf.extend(x.row(k).iter());
+        sends.resize_with(self.plan.peers.len(), Vec::new);
+        for (p, buf) in self.plan.peers.iter().zip(sends.iter_mut()) {
+            buf.clear();
+            for &k in &p.send {
+                let row = x.row(k);
+                match row.as_slice() {
+                    Some(values) => buf.extend_from_slice(values),
+                    None => buf.extend(row.iter()),
                 }
-                buf
-            })
-            .collect();
-        let mut halo = Array2::<f64>::zeros((self.plan.halo_rows, d));
-        {
-            let halo_slice = halo.as_slice_mut().expect("a fresh array is contiguous");
-            let _guard = self.world.guard();
-            let world = &self.world.world;
-            mpi::request::scope(|scope| {
-                let mut rest = &mut halo_slice[..];
-                let mut receives = Vec::with_capacity(self.plan.peers.len());
-                for p in &self.plan.peers {
-                    let (mine, tail) = rest.split_at_mut(p.receive.len() * d);
-                    rest = tail;
-                    receives.push(world.process_at_rank(p.rank as i32).immediate_receive_into(scope, mine));
-                }
-                let sent: Vec<_> = self
-                    .plan
-                    .peers
-                    .iter()
-                    .zip(&sends)
-                    .map(|(p, buf)| world.process_at_rank(p.rank as i32).immediate_send(scope, &buf[..]))
-                    .collect();
-                for r in receives {
-                    r.wait();
-                }
-                for s in sent {
-                    s.wait();
-                }
-            });
+            }
         }
-        halo
+        halo.resize(self.plan.halo_rows * d, 0.0);
+        let _guard = self.world.guard();
+        let world = &self.world.world;
+        mpi::request::scope(|scope| {
+            let mut rest = &mut halo[..];
+            let mut receives = Vec::with_capacity(self.plan.peers.len());
+            for p in &self.plan.peers {
+                let (mine, tail) = rest.split_at_mut(p.receive.len() * d);
+                rest = tail;
+                receives.push(world.process_at_rank(p.rank as i32).immediate_receive_into(scope, mine));
+            }
+            let sent: Vec<_> = self
+                .plan
+                .peers
+                .iter()
+                .zip(sends.iter())
+                .map(|(p, buf)| world.process_at_rank(p.rank as i32).immediate_send(scope, &buf[..]))
+                .collect();
+            for r in receives {
+                r.wait();
+            }
+            for s in sent {
+                s.wait();
+            }
+        });
     }
 
-    /// out = the local rows of W·X (one neighbour exchange).
+    /// The rows this process receives in a neighbour exchange of `x` (peers in rank order, nodes ascending).
+    pub fn exchange(&self, x: ArrayView2<f64>) -> Array2<f64> {
+        let (mut sends, mut halo) = (Vec::new(), Vec::new());
+        self.exchange_into(x, &mut sends, &mut halo);
+        Array2::from_shape_vec((self.plan.halo_rows, x.ncols()), halo).expect("halo_rows × d values")
+    }
+
+    /// out = the local rows of W·X (one neighbour exchange; the message buffers are reused between rounds).
     pub fn gossip_rows(&self, x: ArrayView2<f64>, out: ArrayViewMut2<f64>) {
-        let halo = self.exchange(x);
-        self.plan.apply(&self.w, x, halo.view(), out);
+        let mut buffers = self.buffers.lock().unwrap_or_else(|e| e.into_inner());
+        let (sends, halo) = &mut *buffers;
+        self.exchange_into(x, sends, halo);
+        let halo = ArrayView2::from_shape((self.plan.halo_rows, x.ncols()), &halo[..]).expect("halo_rows × d values");
+        self.plan.apply(&self.w, x, halo, out);
     }
 
     /// Every node's row of `local` (this process's rows, d columns), m × d in node order. Collective.
