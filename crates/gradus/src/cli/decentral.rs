@@ -331,11 +331,12 @@ fn run(a: &DecentralArgs, procs: &Procs) -> Result<ExitCode, CliError> {
             report.trace.write_csv_file(p)?;
         }
         println!(
-            "objective {:.12e} rounds {} all_reduces {} iterations {} status {} processes {k} nodes {m}",
+            "objective {:.12e} rounds {} all_reduces {} iterations {} seconds {:.3} status {} processes {k} nodes {m}",
             objective,
             report.work.communication_rounds,
             report.work.all_reduces,
             report.iterations,
+            report.seconds,
             report.status.name()
         );
     }
