@@ -18,6 +18,13 @@
 //!   to X₀ = 0. F* from Newton's method certified by ‖∇f‖ ≤ 1e-12. Skipped (with a note) when Fashion-MNIST is not
 //!   installed.
 //!
+//! IDEAL+AGD runs with its default inner rule T = ⌈2√κ_in⌉ (no global reduction), the spec's T = ⌈√κ_in⌉, and the
+//! contraction rule δ = 1/2 (one all-reduce per inner iteration). Comparisons charge **communications = gossip rounds
+//! + all-reduces**, an all-reduce counted as one round (the cheapest a network can do it; a tree needs 2·log₂ m
+//! latencies); only the contraction rule makes all-reduces during a run. Tables and trace CSVs have the three
+//! counters (rounds, all-reduces, values sent by the busiest node). Claims over sweeps use `max_of_runs` /
+//! `min_of_runs` and name their failed runs (`Claim::with_failed_runs`).
+//!
 //! Every run stops at its target or at a budget of communication rounds (`Stop::with_max_communication_rounds`).
 //! Figures: convergence by rounds and by gradients per configuration (legend outside the plot, x axis cut at 1.1×
 //! the last run to reach the target), and over EXP-I3 the rounds to 1e-10 against κ·κ_W and the speed-up of
@@ -311,13 +318,19 @@ fn extra_special_case(ctx: &Ctx, claims: &mut Vec<Claim>, notes: &mut Vec<String
         }
         counts.push((we, wi));
     }
-    let same_counts = counts
+    // IDEAL's dual update computes W·X_{k+1} at the end of step k (the next step's first gradient reuses it);
+    // EXTRA computes W_mix·X_{k+1} at the start of step k + 1. After K steps IDEAL has made the same K products
+    // plus that of its initialization ρWX₀: exactly one round more, and the same gradients.
+    let mismatch = counts
         .iter()
-        .all(|(we, wi)| we.communication_rounds == wi.communication_rounds && we.full_gradients == wi.full_gradients);
+        .map(|(we, wi)| {
+            (wi.communication_rounds as f64 - we.communication_rounds as f64 - 1.0).abs()
+                + (wi.full_gradients as f64 - we.full_gradients as f64).abs()
+                + (wi.all_reduces + we.all_reduces) as f64
+        })
+        .collect::<Vec<_>>();
     notes.push(format!(
-        "EXTRA special case: counts over 50 iterations (EXTRA vs IDEAL, rounds / gradients / all-reduces): {}; IDEAL \
-         charges the product ρWX₀ of its initialization to its first step and reuses W·X_k from the dual update in \
-         the next gradient, so both make one round per iteration",
+        "EXTRA special case: counts over 50 iterations (EXTRA vs IDEAL, rounds / gradients / all-reduces): {}",
         counts
             .iter()
             .map(|(a, b)| format!(
@@ -332,12 +345,14 @@ fn extra_special_case(ctx: &Ctx, claims: &mut Vec<Claim>, notes: &mut Vec<String
             .collect::<Vec<_>>()
             .join("; ")
     ));
-    claims.push(Claim::at_least(
-        "ideal.extra_special_case_same_counts",
-        "IDEAL's EXTRA instance makes the same gossip rounds and gradients as EXTRA over 50 iterations on the three \
-         gossip matrices (1 = yes; an exact special case pays the same communication once Op(X_k) is cached)",
-        f64::from(u8::from(same_counts)),
-        1.0,
+    claims.push(Claim::at_most(
+        "ideal.extra_special_case_counts",
+        "IDEAL's EXTRA instance over 50 iterations on the three gossip matrices: Σ of |rounds_IDEAL − rounds_EXTRA − 1| \
+         + |gradients_IDEAL − gradients_EXTRA| + all-reduces is 0 (an exact special case pays the same communication \
+         once Op(X_k) is cached: one round per iteration, plus the initialization's product ρWX₀, which IDEAL makes \
+         one step ahead of EXTRA)",
+        max_of_runs(&mismatch),
+        0.0,
         true,
     ));
     notes.push(format!(

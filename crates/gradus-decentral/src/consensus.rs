@@ -769,6 +769,7 @@ pub fn consensus_distance(x: ArrayView2<f64>, x_star: ArrayView1<f64>) -> f64 {
 
 /// Collective metrics of the local rows (see the module docs): `objective`, `consensus_error`, and with a
 /// reference `subopt`, `consensus_dist`, `rel_dist`. Uncounted reductions; the same values on every process.
+/// Every process must give its problem the same reference, or none (the metrics are collectives).
 pub struct ConsensusMonitor<'a> {
     problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
