@@ -79,9 +79,12 @@ pub mod extra;
 pub mod gossip;
 pub mod graph;
 pub mod ideal;
+#[cfg(feature = "mpi")]
+pub mod mpi_backend;
 pub mod msda;
 pub mod network;
 pub mod nids;
+pub mod sharded;
 pub mod ssda;
 
 #[cfg(test)]
@@ -104,4 +107,5 @@ pub use ideal::{DEFAULT_INNER_FACTOR, DualInit, GossipChoice, IdealParams, Ideal
 pub use msda::MsdaParams;
 pub use network::{Communicator, NodeFn, Simulator, VirtualProcess};
 pub use nids::NidsParams;
+pub use sharded::{ShardNode, ShardedObjective};
 pub use ssda::SsdaParams;

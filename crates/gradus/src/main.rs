@@ -26,6 +26,9 @@ enum Command {
     Inspect(cli::inspect::InspectArgs),
     /// Fit a regularized linear model to a certified tolerance.
     Fit(cli::fit::FitArgs),
+    /// Solve a linear model split over the nodes of a network with a decentralized method (simulator, or MPI
+    /// processes under mpirun).
+    Decentral(cli::decentral::DecentralArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match &parsed.command {
         Command::Inspect(a) => cli::inspect::inspect(a).map(|()| ExitCode::SUCCESS),
         Command::Fit(a) => cli::fit::fit(a),
+        Command::Decentral(a) => cli::decentral::decentral(a),
     };
     match result {
         Ok(code) => code,

@@ -46,7 +46,8 @@ pub enum LossArg {
 }
 
 impl LossArg {
-    fn loss(self) -> Loss {
+    /// The loss of gradus-oracle.
+    pub fn loss(self) -> Loss {
         match self {
             LossArg::Logistic => Loss::Logistic,
             LossArg::Squared => Loss::Squared,
@@ -175,6 +176,10 @@ pub struct FitArgs {
     /// Log every recorded iterate to stderr.
     #[arg(long)]
     pub verbose: bool,
+    /// Split the samples over this many nodes and run gd, agd or lbfgs on the all-reduced objective; under
+    /// `mpirun -n K` each process reads and holds only a block of the nodes (see docs/mpi.md).
+    #[arg(long)]
+    pub nodes: Option<usize>,
 }
 
 fn bad(name: &str, value: impl std::fmt::Display, reason: &str) -> CliError {
@@ -284,6 +289,9 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
             .num_threads(t)
             .build_global()
             .map_err(|e| CliError::Usage(format!("cannot start {t} threads: {e}")))?;
+    }
+    if let Some(m) = a.nodes {
+        return super::fit_sharded::fit_sharded(a, m);
     }
     let loaded = load(&a.data, a.labels.as_deref())?;
     let raw = loaded
