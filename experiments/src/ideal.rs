@@ -19,8 +19,8 @@
 //!   installed.
 //!
 //! IDEAL+AGD runs with its default inner rule T = ⌈2√κ_in⌉ (no global reduction), the spec's T = ⌈√κ_in⌉, and the
-//! contraction rule δ = 1/2 (one all-reduce per inner iteration). Comparisons charge **communications = gossip rounds
-//! + all-reduces**, an all-reduce counted as one round (the cheapest a network can do it; a tree needs 2·log₂ m
+//! contraction rule δ = 1/2 (one all-reduce per inner iteration). Comparisons charge **communications = gossip
+//! rounds plus all-reduces**, an all-reduce counted as one round (the cheapest a network can do it; a tree needs 2·log₂ m
 //! latencies); only the contraction rule makes all-reduces during a run. Tables and trace CSVs have the three
 //! counters (rounds, all-reduces, values sent by the busiest node). Claims over sweeps use `max_of_runs` /
 //! `min_of_runs` and name their failed runs (`Claim::with_failed_runs`).

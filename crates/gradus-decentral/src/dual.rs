@@ -11,7 +11,7 @@
 //!
 //! - **warm start** at the node's previous dual-gradient point xᵢ,ₖ₋₁ (at X₀ on the first step). fᵢ and ∇fᵢ there
 //!   are kept from the previous solve, so the first inner gradient ∇φᵢ,ₖ(xᵢ,ₖ₋₁) = ∇fᵢ(xᵢ,ₖ₋₁) + zᵢ,ₖ costs nothing.
-//! - **accuracy rule** ([`DualAccuracy::Contraction`], the certified contraction of IDEAL's default inner rule, per
+//! - **accuracy rule** ([`DualAccuracy::Contraction`], the certified contraction of IDEAL's optional contraction rule, per
 //!   node): stop as soon as
 //!
 //!   ```text

@@ -480,3 +480,74 @@ fn a_wall_clock_budget_is_refused_on_split_processes_only() {
         .unwrap_err();
     assert!(e.to_string().contains("max_seconds"), "{e}");
 }
+
+#[test]
+fn split_processes_agree_on_bad_input_and_on_divergence() {
+    let whole = quadratics(4, 2, 10.0, 0);
+    let re = whole.reference().unwrap().clone();
+    let sim = network(Graph::ring(4).unwrap(), GossipKind::Laplacian);
+    let procs = sim.split(&[2, 2]).unwrap();
+    let cfg = &config(200, 1e-10);
+    // Process 0 passes a start with a wrong number of rows: it gets its own error, process 1 `OtherProcess`, and
+    // neither waits for the other.
+    let errors: Vec<DecentralError> = std::thread::scope(|s| {
+        let handles: Vec<_> = procs
+            .iter()
+            .map(|proc| {
+                let re = re.clone();
+                s.spawn(move || {
+                    let p = LocalProblem::spec_quadratics(4, 2, 10.0, 0, proc.local_nodes())
+                        .unwrap()
+                        .with_reference(re)
+                        .unwrap();
+                    let rows = if proc.rank() == 0 { 3 } else { 2 };
+                    let x0 = Array2::zeros((rows, 2));
+                    let mon = ConsensusMonitor::new(&p, proc, Array2::zeros((2, 2)).view());
+                    ExtraParams::new()
+                        .solve(&p, proc, x0.view(), cfg, &mon, &mut Silent)
+                        .unwrap_err()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        matches!(errors[0], DecentralError::DimensionMismatch { .. }),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        matches!(errors[1], DecentralError::OtherProcess { .. }),
+        "{}",
+        errors[1]
+    );
+    // A step far too long diverges; every process ends `Diverged` at the same iteration.
+    let statuses: Vec<Status> = std::thread::scope(|s| {
+        let handles: Vec<_> = procs
+            .iter()
+            .map(|proc| {
+                let re = re.clone();
+                s.spawn(move || {
+                    let p = LocalProblem::spec_quadratics(4, 2, 10.0, 0, proc.local_nodes())
+                        .unwrap()
+                        .with_reference(re)
+                        .unwrap();
+                    let x0 = Array2::from_elem((2, 2), 1.0);
+                    let mon = ConsensusMonitor::new(&p, proc, x0.view());
+                    ExtraParams::new()
+                        .step(5.0)
+                        .solve(&p, proc, x0.view(), cfg, &mon, &mut Silent)
+                        .unwrap()
+                        .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let iteration = |s: &Status| match s {
+        Status::Diverged { iteration, .. } => *iteration,
+        other => panic!("expected divergence, got {other:?}"),
+    };
+    // Same iteration; `last_finite` holds each process's own rows.
+    assert_eq!(iteration(&statuses[0]), iteration(&statuses[1]));
+}
