@@ -7,7 +7,7 @@
 //!
 //! Backends (`--backend`): `simulator` holds every node in one process; `mpi` (a binary built with the cargo
 //! feature `mpi`, started by `mpirun -n K`) gives process p of K a contiguous block of the nodes
-//! ([`gradus_decentral::mpi_backend::block_partition`]), and the process reads only its nodes' rows of the file
+//! (`gradus_decentral::mpi_backend::block_partition`), and the process reads only its nodes' rows of the file
 //! ([`super::shard`]). `auto` (the default) is `mpi` when the binary has the feature and was started by an MPI
 //! launcher (the environment has `OMPI_COMM_WORLD_SIZE`, `PMI_SIZE` or `PMIX_RANK`), else `simulator`. Same data and
 //! arguments ⇒ the same bits (x̄, every trace value and count) on every backend and every K.
