@@ -12,12 +12,14 @@
 use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig};
 use ndarray::ArrayView1;
 
+use crate::catalyst::Catalyst;
 use crate::catalyst::{CatalystParams, InnerFamily, default_kappa};
 use crate::error::{QningError, Result};
+use crate::guard::run_guarded;
 use crate::ista::{Ista, IstaParams};
 use crate::miso::{Miso, MisoParams};
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
-use crate::qning::QningParams;
+use crate::qning::{Qning, QningParams};
 use crate::saga::{Saga, SagaParams};
 use crate::sampling::Sampling;
 use crate::svrg::{Svrg, SvrgParams};
@@ -175,6 +177,10 @@ pub struct NamedOptions {
     pub catalyst: CatalystParams,
     /// The seed of every stochastic inner solver (overrides theirs).
     pub seed: u64,
+    /// Passes charged to the work for each evaluation of the monitor (0, the default: the monitor is an observer,
+    /// as in [`gradus_oracle::run`]; `gradus fit`, which stops on the certified duality gap, charges
+    /// [`crate::DualityGapMonitor::passes_per_check`]). See [`crate::guard`].
+    pub check_passes: u64,
 }
 
 /// Builds an inner solver on the subproblem with smoothing κ.
@@ -240,20 +246,29 @@ pub fn solve_named(
             reason: format!("length {} but the problem has dimension {}", x0.len(), model.dim()),
         });
     }
+    let checks = options.check_passes;
     let report = match acc {
         Accelerator::None => {
             let mut inner = build_inner(kind, model, 0.0, x0, options)?;
-            gradus_oracle::run(&mut EpochMethod { inner: &mut *inner }, monitor, config, observer)?
+            run_guarded(
+                &mut EpochMethod { inner: &mut *inner },
+                monitor,
+                config,
+                observer,
+                checks,
+            )?
         }
         Accelerator::Catalyst => {
             let kappa = kappa_for(model, kind, options.catalyst.accel.kappa, options);
             let inner = build_inner(kind, model, kappa, x0, options)?;
-            options.catalyst.solve(inner, x0, config, monitor, observer)?
+            let mut c = Catalyst::new(inner, x0, &options.catalyst)?;
+            run_guarded(&mut c, monitor, config, observer, checks)?
         }
         Accelerator::Qning => {
             let kappa = kappa_for(model, kind, options.qning.accel.kappa, options);
             let inner = build_inner(kind, model, kappa, x0, options)?;
-            options.qning.solve(inner, x0, config, monitor, observer)?
+            let mut q = Qning::new(inner, x0, &options.qning)?;
+            run_guarded(&mut q, monitor, config, observer, checks)?
         }
     };
     Ok((report, if note.is_empty() { resolved.to_string() } else { note }))

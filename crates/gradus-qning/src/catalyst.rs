@@ -29,7 +29,7 @@
 //! Reference: H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex
 //! optimization: from theory to practice*, JMLR 18(212).
 
-use gradus_oracle::{LinearModel, Method, Monitor, Objective, Observer, Report, RunConfig, StepOutcome, Work, run};
+use gradus_oracle::{LinearModel, Method, Monitor, Objective, Observer, Report, RunConfig, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1};
 
 use crate::duality_gap::{duality_gap, primal_and_gap};
@@ -253,7 +253,7 @@ impl CatalystParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut c = Catalyst::new(inner, x0, self)?;
-        Ok(run(&mut c, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut c, monitor, config, observer, 0)
     }
 }
 

@@ -24,7 +24,7 @@
 //! functions*, Math. Program. 140.
 
 use gradus_oracle::regularizer::soft_threshold;
-use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::error::{Result, check_start, invalid};
@@ -85,7 +85,7 @@ impl IstaParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Ista::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 

@@ -40,6 +40,7 @@ pub mod auto;
 pub mod catalyst;
 pub mod duality_gap;
 pub mod error;
+pub mod guard;
 pub mod index_free_svrg;
 pub mod ista;
 pub mod lazy;
@@ -60,6 +61,7 @@ pub use auto::{
 pub use catalyst::{AcceleratorParams, Catalyst, CatalystParams, InnerStop, WarmStart, default_kappa};
 pub use duality_gap::{DualityGapMonitor, duality_gap};
 pub use error::{QningError, Result};
+pub use guard::run_guarded;
 pub use index_free_svrg::{IndexFreeSvrgParams, ShuffledComponents};
 pub use ista::{Ista, IstaParams};
 pub use miso::{Miso, MisoParams};

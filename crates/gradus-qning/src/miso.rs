@@ -26,7 +26,7 @@
 //! H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex optimization*, JMLR 18.
 
 use gradus_oracle::regularizer::soft_threshold;
-use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -96,7 +96,7 @@ impl MisoParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Miso::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
@@ -112,6 +112,7 @@ pub struct Miso<'a> {
     rng: StdRng,
     /// The current epoch's draws (kept to reuse the allocation).
     plan: Vec<u32>,
+    zero_start: bool,
 }
 
 impl<'a> Miso<'a> {
@@ -143,6 +144,7 @@ impl<'a> Miso<'a> {
             sampler: Sampler::unweighted(params.sampling, sub.n()),
             rng: StdRng::seed_from_u64(params.seed),
             plan: Vec::new(),
+            zero_start: false,
             sub,
         })
     }
@@ -164,16 +166,34 @@ impl<'a> Miso<'a> {
         }
     }
 
+    /// The dual memory from the minorants at x0 (αᵢ = φ′ᵢ(aᵢᵀx0)), whose first iterate is a step of length 1/σ
+    /// from x0; when that iterate is worse than x0 (h larger: badly scaled rows, or nσ ≪ L, where the step is far
+    /// too long and δ too small to come back), the memory starts at α = 0 instead, whose iterate S(b/σ) is x0 for
+    /// plain MISO from x0 = 0. One full gradient, plus one function value for the test.
     fn initialize(&mut self, x0: &Array1<f64>, work: &mut Work) {
         let model = self.sub.model();
         let mut m = Array1::zeros(self.sub.n());
         model.margins(x0.view(), m.view_mut());
+        let start_value = self.sub.value_from_margins(x0.view(), m.view());
         model.loss_derivatives(m.view(), self.alpha.view_mut());
         model.design().matvec_t(self.alpha.view(), self.zbar.view_mut());
         let c = -1.0 / (self.sub.n() as f64 * self.sub.sigma());
         self.zbar *= c;
         self.materialize();
         work.full_gradients += 1;
+        work.function_values += 1;
+        let first = self.sub.value(self.w.view());
+        if first.is_nan() || first > start_value {
+            self.alpha.fill(0.0);
+            self.zbar.fill(0.0);
+            self.materialize();
+            self.zero_start = true;
+        }
+    }
+
+    /// Whether the dual memory started at α = 0 (see `initialize`).
+    pub fn started_at_zero(&self) -> bool {
+        self.zero_start
     }
 }
 

@@ -42,7 +42,7 @@
 //! generic quasi-Newton acceleration*, SIAM J. Optim. 29(2), 1408–1443.
 
 use gradus_classic::LbfgsMemory;
-use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work, run};
+use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::catalyst::{AcceleratorParams, InnerStop, WarmStart, absolute_epsilon0, approximate_prox};
@@ -120,7 +120,7 @@ impl QningParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut q = Qning::new(inner, x0, self)?;
-        Ok(run(&mut q, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut q, monitor, config, observer, 0)
     }
 }
 

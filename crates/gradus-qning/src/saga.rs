@@ -28,7 +28,7 @@
 //! support for non-strongly convex composite objectives*, NeurIPS; K. Mishchenko, A. Khaled, P. Richtárik (2020),
 //! *Random reshuffling: simple analysis with vast improvements*, NeurIPS (shuffle-once).
 
-use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -108,7 +108,7 @@ impl SagaParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Saga::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 

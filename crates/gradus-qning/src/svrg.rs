@@ -40,7 +40,7 @@
 
 use gradus_oracle::design::{axpy, dot};
 use gradus_oracle::memory::prefetch;
-use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -121,7 +121,7 @@ impl SvrgParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Svrg::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
