@@ -45,7 +45,9 @@ use gradus_classic::LbfgsMemory;
 use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
-use crate::catalyst::{AcceleratorParams, InnerStop, WarmStart, absolute_epsilon0, approximate_prox};
+use crate::catalyst::{
+    AcceleratorParams, InnerStop, WarmStart, absolute_epsilon, absolute_epsilon0, approximate_prox, relative_delta,
+};
 use crate::error::{Result, check_start, invalid};
 use crate::proximal_point::InnerSolver;
 
@@ -95,6 +97,11 @@ impl QningParams {
     /// Sets l.
     pub fn memory(mut self, l: usize) -> Self {
         self.memory = l;
+        self
+    }
+    /// Sets the skipping rule.
+    pub fn pair_rule(mut self, rule: PairRule) -> Self {
+        self.pair_rule = rule;
         self
     }
     /// Cyanure's line search on or off.
@@ -148,6 +155,8 @@ pub struct Qning<'a> {
     eta: f64,
     k: u64,
     epsilon0: f64,
+    /// Work done before the first step (ε₀'s duality gap), charged at the first step.
+    setup: Work,
     q: f64,
     params: QningParams,
     accepted: u64,
@@ -168,10 +177,10 @@ impl<'a> Qning<'a> {
             return Err(invalid(SOLVER, "kappa", kappa, "the inner subproblem must have κ > 0"));
         }
         let mu = model.l2();
-        let epsilon0 = if params.accel.inner_stop == InnerStop::Absolute {
+        let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
             absolute_epsilon0(model, x0)
         } else {
-            0.0
+            (0.0, Work::default())
         };
         let probe = Probe {
             x: x0.to_owned(),
@@ -193,6 +202,7 @@ impl<'a> Qning<'a> {
             eta: 1.0,
             k: 0,
             epsilon0,
+            setup,
             q: mu / (mu + kappa),
             params: params.clone(),
             accepted: 0,
@@ -214,7 +224,7 @@ impl<'a> Qning<'a> {
 
     /// ApproxGradient at `trial.x`; `restart = false` continues the inner solver from its iterate (refinement).
     fn approx_gradient_with(&mut self, restart: bool, work: &mut Work) {
-        let eps = self.epsilon0 * (1.0 - 0.9 * self.q.sqrt()).powi(self.k as i32);
+        let eps = absolute_epsilon(self.epsilon0, self.q, self.k);
         let a = &self.params.accel;
         let stop = if restart { a.inner_stop } else { InnerStop::OnePass };
         let r = approximate_prox(
@@ -222,6 +232,7 @@ impl<'a> Qning<'a> {
             self.trial.x.view(),
             stop,
             eps,
+            relative_delta(self.q, self.k),
             a.max_inner_epochs,
             true,
             restart && a.warm_start == WarmStart::Center,
@@ -353,6 +364,7 @@ impl Method for Qning<'_> {
     }
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
+        work.merge(&std::mem::take(&mut self.setup));
         let next = match self.current.take() {
             None => {
                 self.trial.x.assign(&self.start);
@@ -370,5 +382,127 @@ impl Method for Qning<'_> {
         self.k += 1;
         self.current = Some(next);
         StepOutcome::Continue
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{ExactProx, small_model};
+    use gradus_oracle::Loss;
+
+    const KAPPA: f64 = 0.5;
+
+    fn qning<'a>(model: &'a gradus_oracle::LinearModel, params: &QningParams) -> Qning<'a> {
+        let x0 = Array1::from_shape_fn(model.dim(), |j| 0.3 - 0.1 * j as f64);
+        Qning::new(Box::new(ExactProx::new(model, KAPPA)), x0.view(), params).unwrap()
+    }
+
+    /// (s, y) → sᵀy/yᵀy, what the memory keeps of its newest pair.
+    fn scaling(s: &Array1<f64>, y: &Array1<f64>) -> f64 {
+        s.dot(y) / y.dot(y)
+    }
+
+    #[test]
+    fn an_exact_quasi_newton_step_is_accepted_and_stores_its_pair() {
+        let m = small_model(Loss::Squared, false, 0.01, 0.0);
+        let mut q = qning(&m, &QningParams::new());
+        let mut work = Work::default();
+        q.step(&mut work); // ApproxGradient(x0)
+        let x0 = q.current.as_ref().unwrap().x.clone();
+        let (p0, f0, g0) = ExactProx::envelope(&m, KAPPA, &x0);
+        assert!((q.current.as_ref().unwrap().value - f0).abs() < 1e-13);
+        q.step(&mut work);
+        // Empty memory: d = g/κ, the trial is p(x0); with an exact prox F_κ(x − g/κ) ≤ F_κ(x) − ‖g‖²/(2κ).
+        assert_eq!(q.counts(), (1, 0, 0, 0));
+        let cur = q.current.as_ref().unwrap();
+        assert!((&cur.x - &p0).iter().all(|e| e.abs() < 1e-13));
+        let (_, f1, g1) = ExactProx::envelope(&m, KAPPA, &cur.x);
+        assert!(f1 <= f0 - g0.dot(&g0) / (2.0 * KAPPA) + 1e-14);
+        assert_eq!(q.memory.len(), 1);
+        let expected = scaling(&(&cur.x - &x0), &(&g1 - &g0));
+        assert!((q.memory.initial_scaling() - expected).abs() < 1e-10 * expected.abs());
+        // Work: each ApproxGradient is one inner epoch, its value known (no function value).
+        assert_eq!(work.full_gradients, 2);
+    }
+
+    #[test]
+    fn a_rejected_step_falls_back_to_the_gradient_step_and_pairs_the_two_tested_points() {
+        let m = small_model(Loss::Squared, false, 0.01, 0.0);
+        let mut q = qning(&m, &QningParams::new());
+        let mut work = Work::default();
+        q.step(&mut work);
+        let cur = q.current.clone().unwrap();
+        // A bogus pair whose H is 10⁶ along g: the quasi-Newton trial overshoots and must be rejected.
+        let s = cur.g.clone();
+        let y = &cur.g * 1e-6;
+        assert!(q.memory.push(s.view(), y.view()));
+        let mut d = Array1::zeros(m.dim());
+        q.memory.apply_inverse_hessian(cur.g.view(), d.view_mut());
+        let x_trial = &cur.x - &d;
+        let (_, f_trial, g_trial) = ExactProx::envelope(&m, KAPPA, &x_trial);
+        assert!(
+            f_trial > cur.value - cur.g.dot(&cur.g) / (2.0 * KAPPA),
+            "the trial must fail the test"
+        );
+        q.step(&mut work);
+        assert_eq!(
+            q.counts(),
+            (0, 1, 0, 0),
+            "one fallback, no refinement needed with an exact prox"
+        );
+        let next = q.current.as_ref().unwrap();
+        // x⁺ = x − g/κ, with its exact envelope gradient.
+        let x_plus = &cur.x - &(&cur.g / KAPPA);
+        assert!((&next.x - &x_plus).iter().all(|e| e.abs() < 1e-13));
+        let (_, f_plus, g_plus) = ExactProx::envelope(&m, KAPPA, &x_plus);
+        assert!((&next.g - &g_plus).iter().all(|e| e.abs() < 1e-12));
+        assert!(f_plus <= cur.value - cur.g.dot(&cur.g) / (2.0 * KAPPA) + 1e-14);
+        // The stored pair is (x⁺ − x_trial, g⁺ − g_trial) (the authors' MATLAB), the newest of two.
+        assert_eq!(q.memory.len(), 2);
+        let expected = scaling(&(&x_plus - &x_trial), &(&g_plus - &g_trial));
+        assert!((q.memory.initial_scaling() - expected).abs() < 1e-9 * expected.abs());
+        // Two ApproxGradients in the step (trial and fallback) plus the first: three inner epochs.
+        assert_eq!(work.full_gradients, 3);
+    }
+
+    #[test]
+    fn the_skipping_rules() {
+        let m = small_model(Loss::Squared, false, 0.01, 0.0);
+        let d = m.dim();
+        let e0 = Array1::from_shape_fn(d, |j| if j == 0 { 1.0 } else { 0.0 });
+        let e1 = Array1::from_shape_fn(d, |j| if j == 1 { 1.0 } else { 0.0 });
+        // (s, y) = (e0, c e0 + e1): sᵀy = c, ‖s‖² = 1, ‖y‖² = c² + 1.
+        let cases = [
+            // c, stored by Positive, stored by Strict (needs c ≥ ½μ_F and c ≥ ½(c² + 1)/κ)
+            (-0.1, false, false),
+            (1e-3, true, false),
+            (KAPPA, true, false),
+            (0.3, true, false),
+        ];
+        let mu = m.l2();
+        let mu_f = mu * KAPPA / (mu + KAPPA);
+        for (c, positive, strict) in cases {
+            let y = &e0 * c + &e1;
+            assert_eq!(
+                strict,
+                c >= 0.5 * mu_f && c >= 0.5 * y.dot(&y) / KAPPA,
+                "the case table"
+            );
+            for (rule, stored) in [(PairRule::Positive, positive), (PairRule::Strict, strict)] {
+                let mut q = qning(&m, &QningParams::new().pair_rule(rule));
+                q.s.assign(&e0);
+                q.yv.assign(&y);
+                q.store_pair();
+                assert_eq!(q.memory.len() == 1, stored, "{rule:?} c = {c}");
+                assert_eq!(q.counts().2, u64::from(!stored));
+            }
+        }
+        // A pair the Strict rule keeps: y = κ s (the envelope's largest curvature).
+        let mut q = qning(&m, &QningParams::new().pair_rule(PairRule::Strict));
+        q.s.assign(&e0);
+        q.yv.assign(&(&e0 * KAPPA));
+        q.store_pair();
+        assert_eq!(q.memory.len(), 1);
     }
 }
