@@ -33,7 +33,7 @@ use rand::rngs::StdRng;
 
 use crate::error::{QningError, Result, check_start, invalid};
 use crate::lookahead::prefetch_ahead;
-use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 use crate::sampling::{Sampler, Sampling};
 
 const SOLVER: &str = "miso";
@@ -113,6 +113,9 @@ pub struct Miso<'a> {
     /// The current epoch's draws (kept to reuse the allocation).
     plan: Vec<u32>,
     zero_start: bool,
+    /// The safeguard's copy: α, z̄, w, and the pending start.
+    saved: [Option<Array1<f64>>; 3],
+    saved_start: Option<Option<Array1<f64>>>,
 }
 
 impl<'a> Miso<'a> {
@@ -145,6 +148,8 @@ impl<'a> Miso<'a> {
             rng: StdRng::seed_from_u64(params.seed),
             plan: Vec::new(),
             zero_start: false,
+            saved: [None, None, None],
+            saved_start: None,
             sub,
         })
     }
@@ -213,6 +218,24 @@ impl<'a> InnerSolver<'a> for Miso<'a> {
     fn restart_from(&mut self, _w: ArrayView1<f64>) {}
     fn iterate(&self) -> ArrayView1<'_, f64> {
         self.w.view()
+    }
+    fn save_state(&mut self) {
+        keep(&mut self.saved[0], &self.alpha);
+        keep(&mut self.saved[1], &self.zbar);
+        keep(&mut self.saved[2], &self.w);
+        self.saved_start = Some(self.start.clone());
+    }
+    fn restore_state(&mut self) {
+        let Some(start) = self.saved_start.clone() else {
+            return;
+        };
+        back(&mut self.alpha, &self.saved[0]);
+        back(&mut self.zbar, &self.saved[1]);
+        back(&mut self.w, &self.saved[2]);
+        self.start = start;
+        if self.start.is_none() {
+            self.materialize();
+        }
     }
 
     fn epoch(&mut self, work: &mut Work) {

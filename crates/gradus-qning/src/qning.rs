@@ -17,8 +17,13 @@
 //! This is the authors' MATLAB (`quickening.m`): unit step, acceptance against a plain gradient step on F_κ and
 //! the fallback's pair built from the two tested points. The optional line search is Cyanure's: trial
 //! x − η H g − (1 − η) g/κ, accepted when F_t ≤ F − ‖g‖²/(4κ); otherwise η halves, and after 5 tries or once
-//! η < 0.1 the step is forced to η = 0 (a gradient step); then η ← clamp(1.2 η, 0.1, 1). (Cyanure's restore of
-//! the inner solver's state is not implemented: the inner solvers here restart from the centre anyway.)
+//! η < 0.1 the step is forced to η = 0 (a gradient step); then η ← clamp(1.2 η, 0.1, 1).
+//!
+//! Cyanure's 5 % safeguard, in both variants: the inner solver's state (iterate and memory,
+//! [`InnerSolver::save_state`]) is saved before the step's first trial; a trial whose F_t exceeds F_k by more than
+//! 5 % of |F_k| ([`GROWTH`]) restores it before the next ApproxGradient; and when even the step's final F_a exceeds
+//! F_k by more than 5 %, the state is restored, the L-BFGS memory reset and the outer iterate stays at x_k
+//! ([`Qning::safeguards`] counts both).
 //!
 //! Skipping rule: `Positive` stores pairs with sᵀy > 1e-10 ‖s‖‖y‖ ([`gradus_classic::LbfgsMemory::push`]);
 //! `Strict` also requires sᵀy ≥ ½ μ_F ‖s‖² and sᵀy ≥ ½ ‖y‖²/κ with μ_F = μκ/(μ + κ) (MATLAB's `lbfgs_type 1`).
@@ -55,6 +60,14 @@ const SOLVER: &str = "qning";
 
 /// At most this many refining inner epochs after a fallback that did not decrease F_a.
 const REFINE: u32 = 5;
+
+/// Cyanure's safeguard: a growth of F_a by more than this fraction of |F_k| restores the inner solver's state.
+pub const GROWTH: f64 = 0.05;
+
+/// Whether `value` exceeds `reference` by more than [`GROWTH`] |reference| (or is NaN).
+fn grew(value: f64, reference: f64) -> bool {
+    value.is_nan() || value > reference + GROWTH * reference.abs()
+}
 
 /// Which curvature pairs are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +176,8 @@ pub struct Qning<'a> {
     fallbacks: u64,
     skipped: u64,
     refinements: u64,
+    restores: u64,
+    resets: u64,
 }
 
 impl<'a> Qning<'a> {
@@ -209,12 +224,29 @@ impl<'a> Qning<'a> {
             fallbacks: 0,
             skipped: 0,
             refinements: 0,
+            restores: 0,
+            resets: 0,
         })
     }
 
     /// (accepted quasi-Newton steps, fallbacks/forced gradient steps, skipped pairs, refining epochs).
     pub fn counts(&self) -> (u64, u64, u64, u64) {
         (self.accepted, self.fallbacks, self.skipped, self.refinements)
+    }
+
+    /// Cyanure's safeguard: (restores of the inner solver's state after a trial that made F_a grow by more than
+    /// 5 %, outer steps undone with the L-BFGS memory reset because even the final F_a grew by more than 5 %).
+    pub fn safeguards(&self) -> (u64, u64) {
+        (self.restores, self.resets)
+    }
+
+    /// The end of a step whose final F_a still grew by more than 5 %: the inner state is restored, the memory
+    /// reset, and the outer iterate stays (Cyanure).
+    fn undo(&mut self, cur: Probe) -> Probe {
+        self.inner.restore_state();
+        self.memory.clear();
+        self.resets += 1;
+        cur
     }
 
     /// ApproxGradient at `trial.x`, filling the rest of `trial`.
@@ -291,6 +323,7 @@ impl<'a> Qning<'a> {
             .and(&cur.x)
             .and(&self.direction)
             .for_each(|t, &x, &d| *t = x - d);
+        self.inner.save_state();
         self.approx_gradient(work);
         let gg = cur.g.dot(&cur.g);
         if self.trial.value <= cur.value - gg / (2.0 * self.kappa) {
@@ -300,6 +333,11 @@ impl<'a> Qning<'a> {
         } else {
             self.fallbacks += 1;
             let tested = self.trial.clone();
+            if grew(tested.value, cur.value) {
+                // The trial spoiled the inner solver's memory: start the fallback from the state before it.
+                self.inner.restore_state();
+                self.restores += 1;
+            }
             // x⁺ = x − g/κ = z (up to rounding).
             let inv = 1.0 / self.kappa;
             Zip::from(&mut self.trial.x)
@@ -317,6 +355,9 @@ impl<'a> Qning<'a> {
                 refined += 1;
                 self.refinements += 1;
             }
+            if grew(self.trial.value, cur.value) {
+                return self.undo(cur);
+            }
             self.store_pair_from(&tested);
             self.trial.clone()
         }
@@ -328,6 +369,7 @@ impl<'a> Qning<'a> {
         let inv = 1.0 / self.kappa;
         let mut eta = self.eta;
         let mut tries = 0;
+        self.inner.save_state();
         loop {
             Zip::from(&mut self.trial.x)
                 .and(&cur.x)
@@ -339,10 +381,17 @@ impl<'a> Qning<'a> {
             if eta == 0.0 || self.trial.value <= cur.value - gg / (4.0 * self.kappa) {
                 break;
             }
+            if grew(self.trial.value, cur.value) {
+                self.inner.restore_state();
+                self.restores += 1;
+            }
             eta *= 0.5;
             if tries >= 5 || eta < 0.1 {
                 eta = 0.0;
             }
+        }
+        if grew(self.trial.value, cur.value) {
+            return self.undo(cur);
         }
         if eta == 0.0 {
             self.fallbacks += 1;
@@ -464,6 +513,103 @@ mod tests {
         assert!((q.memory.initial_scaling() - expected).abs() < 1e-9 * expected.abs());
         // Two ApproxGradients in the step (trial and fallback) plus the first: three inner epochs.
         assert_eq!(work.full_gradients, 3);
+    }
+
+    /// An exact inner solver whose epochs number `bad` (counted from 1) return a point 100 away from the prox:
+    /// a spoiled inner solve.
+    struct Saboteur<'a> {
+        exact: ExactProx<'a>,
+        epochs: u32,
+        bad: std::ops::RangeInclusive<u32>,
+        saved: Option<Array1<f64>>,
+        restored: u32,
+    }
+
+    impl<'a> InnerSolver<'a> for Saboteur<'a> {
+        fn name(&self) -> &'static str {
+            "saboteur"
+        }
+        fn subproblem(&self) -> &crate::ProximalPoint<'a> {
+            self.exact.subproblem()
+        }
+        fn set_center(&mut self, z: ArrayView1<f64>) {
+            self.exact.set_center(z);
+        }
+        fn restart_from(&mut self, w: ArrayView1<f64>) {
+            self.exact.restart_from(w);
+        }
+        fn epoch(&mut self, work: &mut Work) {
+            self.exact.epoch(work);
+            self.epochs += 1;
+            if self.bad.contains(&self.epochs) {
+                self.exact.w += 100.0;
+            }
+        }
+        fn iterate(&self) -> ArrayView1<'_, f64> {
+            self.exact.iterate()
+        }
+        fn save_state(&mut self) {
+            self.saved = Some(self.exact.w.clone());
+        }
+        fn restore_state(&mut self) {
+            if let Some(w) = &self.saved {
+                self.exact.w.assign(w);
+                self.restored += 1;
+            }
+        }
+    }
+
+    fn sabotaged<'a>(model: &'a gradus_oracle::LinearModel, bad: std::ops::RangeInclusive<u32>) -> Qning<'a> {
+        let x0 = Array1::from_shape_fn(model.dim(), |j| 0.3 - 0.1 * j as f64);
+        let inner = Saboteur {
+            exact: ExactProx::new(model, KAPPA),
+            epochs: 0,
+            bad,
+            saved: None,
+            restored: 0,
+        };
+        Qning::new(Box::new(inner), x0.view(), &QningParams::new()).unwrap()
+    }
+
+    #[test]
+    fn a_spoiled_trial_restores_the_inner_state_before_the_fallback() {
+        let m = small_model(Loss::Squared, false, 0.01, 0.0);
+        // Epoch 1 is ApproxGradient(x0); epoch 2 the first trial, spoiled: F_t grows by far more than 5 %.
+        let mut q = sabotaged(&m, 2..=2);
+        let mut work = Work::default();
+        q.step(&mut work);
+        let cur = q.current.clone().unwrap();
+        q.step(&mut work);
+        assert_eq!(q.counts().1, 1, "the spoiled trial is rejected");
+        assert_eq!(q.safeguards(), (1, 0), "one restore, no reset");
+        let next = q.current.as_ref().unwrap();
+        let x_plus = &cur.x - &(&cur.g / KAPPA);
+        assert!(
+            (&next.x - &x_plus).iter().all(|e| e.abs() < 1e-13),
+            "the fallback step was taken"
+        );
+        assert!(next.value < cur.value);
+    }
+
+    #[test]
+    fn a_step_whose_final_value_still_grows_is_undone_with_the_memory_reset() {
+        let m = small_model(Loss::Squared, false, 0.01, 0.0);
+        // Epochs 2.. spoiled: the trial, the fallback and its refinements all grow by more than 5 %.
+        let mut q = sabotaged(&m, 2..=20);
+        let mut work = Work::default();
+        q.step(&mut work);
+        let mut d = Array1::zeros(m.dim());
+        d[0] = 1.0;
+        let mut y = Array1::zeros(m.dim());
+        y[0] = KAPPA;
+        assert!(q.memory.push(d.view(), y.view()));
+        let cur = q.current.clone().unwrap();
+        q.step(&mut work);
+        assert_eq!(q.safeguards(), (1, 1), "restored after the trial, then undone");
+        assert!(q.memory.is_empty(), "the L-BFGS memory is reset");
+        let next = q.current.as_ref().unwrap();
+        assert_eq!(next.x, cur.x, "the outer iterate stays at x_k");
+        assert_eq!(next.value, cur.value);
     }
 
     #[test]

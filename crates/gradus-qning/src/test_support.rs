@@ -155,4 +155,6 @@ impl<'a> crate::InnerSolver<'a> for ExactProx<'a> {
     fn known_value(&self) -> Option<f64> {
         Some(self.sub.value(self.w.view()))
     }
+    fn save_state(&mut self) {}
+    fn restore_state(&mut self) {}
 }
