@@ -535,7 +535,7 @@ fn run_all(
             n,
         )
         .record_every(if last { 1 } else { budget.record_every });
-        let (r, _) = solve_named("qning-svrg", model, x0.view(), &cfg, &mon, &mut Silent, &opts).map_err(qerr)?;
+        let (r, _) = solve_named(solver, model, x0.view(), &cfg, &mon, &mut Silent, &opts).map_err(qerr)?;
         let passes = r.trace.first_below("rel_subopt", target).map(|row| row.work.passes(n));
         reached.push(Reached {
             passes,
