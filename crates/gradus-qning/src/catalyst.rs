@@ -155,7 +155,7 @@ pub enum InnerFamily {
 
 /// κ from L, μ and n; see the module docs.
 pub fn default_kappa(model: &LinearModel, family: InnerFamily) -> f64 {
-    let mu = model.l2();
+    let mu = model.strong_convexity();
     let c = model.loss().curvature_bound();
     let r = model.row_norms_sq();
     match family {
@@ -314,7 +314,7 @@ impl<'a> Catalyst<'a> {
         params.validate()?;
         let model = inner.subproblem().model();
         check_start("catalyst", model.dim(), x0)?;
-        let mu = model.l2();
+        let mu = model.strong_convexity();
         let kappa = inner.subproblem().kappa();
         if kappa <= 0.0 {
             return Err(invalid(

@@ -191,7 +191,7 @@ impl<'a> Qning<'a> {
         if kappa <= 0.0 {
             return Err(invalid(SOLVER, "kappa", kappa, "the inner subproblem must have κ > 0"));
         }
-        let mu = model.l2();
+        let mu = gradus_oracle::Objective::strong_convexity(model);
         let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
             absolute_epsilon0(model, x0)
         } else {
