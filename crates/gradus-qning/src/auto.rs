@@ -380,6 +380,47 @@ mod tests {
     }
 
     #[test]
+    fn every_warm_start_converges_and_pays_for_its_passes() {
+        use crate::catalyst::WarmStart;
+        // Elastic net (λ₁ > 0: options 1 and 2 take their prox-gradient step) and ridge logistic.
+        for (loss, l2, l1) in [(Loss::Squared, 0.005, 0.02), (Loss::Logistic, 0.01, 0.0)] {
+            let m = small_model(loss, true, l2, l1);
+            let x0 = Array1::zeros(m.dim());
+            let cfg = RunConfig::new(Stop::iterations(5000).with_target("rel_gap", 1e-10), m.n());
+            let mut full_gradients = Vec::new();
+            for warm in [
+                WarmStart::Center,
+                WarmStart::CenterProx,
+                WarmStart::Previous,
+                WarmStart::Extrapolated,
+                WarmStart::Best,
+            ] {
+                let mut o = NamedOptions::default();
+                o.qning.accel.warm_start = warm;
+                o.catalyst.accel.warm_start = warm;
+                for name in ["qning-svrg", "catalyst-saga", "qning-ista"] {
+                    let (r, _) =
+                        solve_named(name, &m, x0.view(), &cfg, &DualityGapMonitor::new(&m), &mut Silent, &o).unwrap();
+                    assert_eq!(r.status, Status::Converged, "{name} {warm:?} {loss:?}");
+                    if name == "catalyst-saga" {
+                        full_gradients.push((warm, r.work.full_gradients, r.iterations));
+                    }
+                }
+            }
+            // Catalyst-SAGA: one full gradient for its table, plus one per outer iteration for the prox step of
+            // option 2 (always) and of option 1 (with λ₁).
+            for (warm, fg, iterations) in full_gradients {
+                let steps = match warm {
+                    WarmStart::CenterProx => iterations,
+                    WarmStart::Extrapolated if l1 > 0.0 => iterations - 1,
+                    _ => 0,
+                };
+                assert_eq!(fg, 1 + steps, "{warm:?} {loss:?}");
+            }
+        }
+    }
+
+    #[test]
     fn auto_steers_badly_scaled_rows_to_importance_sampling() {
         use gradus_oracle::Design;
         let n = 2000;

@@ -23,7 +23,7 @@
 //! | `kappa` | [`default_kappa`] | > 0 | smoothing of the proximal point |
 //! | `inner_stop` | `OnePass` | see [`InnerStop`] | when an inner solve ends |
 //! | `max_inner_epochs` | 50 | ≥ 1 | cap for the relative/absolute rules |
-//! | `warm_start` | `Center` | `Center`, `Previous` | where each inner solve starts: the centre y_k (spec option 2) or the previous solve's end x_{k−1} (option 0) |
+//! | `warm_start` | `Center` | see [`WarmStart`] | where each inner solve starts: the centre y_k, option 2 (a prox-gradient step from y_k), option 0 (the previous solve's end x_{k−1}), option 1 (extrapolated), option 3 (the better of 0 and 1) |
 //! | `restart_every` | 50 | ≥ 1 | momentum restart period when μ = 0 |
 //!
 //! Reference: H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex
@@ -34,7 +34,7 @@ use ndarray::{Array1, ArrayView1};
 
 use crate::duality_gap::{duality_gap, primal_and_gap};
 use crate::error::{Result, check_start, invalid};
-use crate::proximal_point::InnerSolver;
+use crate::proximal_point::{InnerSolver, ProximalPoint};
 
 /// When an inner solve ends.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,15 +79,87 @@ pub fn relative_delta(q: f64, k: u64) -> f64 {
 }
 
 /// Where each inexact proximal step starts its inner solver (the spec's warm-start options of the authors'
-/// `approxgrad.m`).
+/// `approxgrad.m`). MISO, whose iterate is a function of its dual memory, ignores the start point (its memory is
+/// its warm start).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WarmStart {
-    /// Option 2: at the prox centre y_k itself (QNing's default in the authors' code; Cyanure's SVRG restarts
-    /// from the centre too).
+    /// At the prox centre y_k itself (the default: Cyanure's SVRG restarts from the centre; the authors' option 2
+    /// without its prox-gradient step).
     Center,
+    /// Option 2 exactly: one prox-gradient step on h from y_k, z₀ = S_{λ₁η}(y_k − η∇s(y_k)) with η = 1/(L + σ)
+    /// (L the data term's smoothness, σ = λ₂ + κ); one full gradient, counted. Without λ₁ it is the same step.
+    CenterProx,
     /// Option 0 (NIPS-Catalyst): where the previous subproblem's solve ended, x_{k−1}; the inner solver keeps its
     /// iterate and only its centre moves.
     Previous,
+    /// Option 1: z₀ = x_{k−1} + κ/(κ + μ)(y_k − y_{k−1}), followed on composite problems (λ₁ > 0) by one
+    /// prox-gradient step (one full gradient, counted). The first solve starts at y₀.
+    Extrapolated,
+    /// Option 3: whichever of options 0 and 1 has the lower h_{y_k} (two function values, counted). The first solve
+    /// starts at y₀.
+    Best,
+}
+
+/// One prox-gradient step on the subproblem h from w: S_{λ₁η}(w − η∇s(w)), η = 1/(L + σ); one full gradient.
+pub(crate) fn prox_gradient_step(sub: &ProximalPoint, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64> {
+    let model = sub.model();
+    let sigma = sub.sigma();
+    let eta = 1.0 / ((model.smoothness() - model.strong_convexity()).max(0.0) + sigma);
+    let mut g = Array1::zeros(sub.dim());
+    model.mean_loss_and_data_gradient(w, g.view_mut());
+    work.full_gradients += 1;
+    let tau = eta * sub.l1();
+    Array1::from_shape_fn(sub.dim(), |j| {
+        let grad = g[j] + sigma * w[j] - sub.linear_term(j);
+        gradus_oracle::regularizer::soft_threshold(w[j] - eta * grad, tau)
+    })
+}
+
+/// Moves the inner solver's centre to y and sets its start point by `warm` (`None`: continue from its iterate,
+/// for a refinement); `first` for the first subproblem (options 1 and 3 then start at y).
+pub(crate) fn warm_start(
+    inner: &mut dyn InnerSolver<'_>,
+    y: ArrayView1<f64>,
+    warm: Option<WarmStart>,
+    first: bool,
+    work: &mut Work,
+) {
+    let previous_center = inner.subproblem().center().to_owned();
+    let previous_output = inner.iterate().to_owned();
+    inner.set_center(y);
+    let Some(warm) = warm else {
+        return;
+    };
+    let sub = inner.subproblem();
+    let extrapolated = || {
+        let (kappa, mu) = (sub.kappa(), sub.sigma() - sub.kappa());
+        let c = kappa / (kappa + mu);
+        Array1::from_shape_fn(y.len(), |j| previous_output[j] + c * (y[j] - previous_center[j]))
+    };
+    let start = match warm {
+        WarmStart::Center => y.to_owned(),
+        WarmStart::CenterProx => prox_gradient_step(sub, y, work),
+        WarmStart::Previous => return,
+        _ if first => y.to_owned(),
+        WarmStart::Extrapolated => {
+            let z = extrapolated();
+            if sub.l1() > 0.0 {
+                prox_gradient_step(sub, z.view(), work)
+            } else {
+                z
+            }
+        }
+        WarmStart::Best => {
+            let z = extrapolated();
+            work.function_values += 2;
+            if sub.value(z.view()) < sub.value(previous_output.view()) {
+                z
+            } else {
+                previous_output
+            }
+        }
+    };
+    inner.restart_from(start.view());
 }
 
 /// Parameters shared by Catalyst and QNing.
@@ -193,13 +265,11 @@ pub(crate) fn approximate_prox(
     delta_k: f64,
     max_epochs: u32,
     need_value: bool,
-    restart: bool,
+    warm: Option<WarmStart>,
+    first: bool,
     work: &mut Work,
 ) -> ProxResult {
-    inner.set_center(y);
-    if restart {
-        inner.restart_from(y);
-    }
+    warm_start(inner, y, warm, first, work);
     let kappa = inner.subproblem().kappa();
     let mut epochs = 0;
     loop {
@@ -371,7 +441,8 @@ impl Method for Catalyst<'_> {
             relative_delta(self.q, self.k),
             accel.max_inner_epochs,
             false,
-            accel.warm_start == WarmStart::Center,
+            Some(accel.warm_start),
+            self.k == 0,
             work,
         );
         let z = self.inner.iterate();

@@ -51,7 +51,7 @@ use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig
 use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::catalyst::{
-    AcceleratorParams, InnerStop, WarmStart, absolute_epsilon, absolute_epsilon0, approximate_prox, relative_delta,
+    AcceleratorParams, InnerStop, absolute_epsilon, absolute_epsilon0, approximate_prox, relative_delta,
 };
 use crate::error::{Result, check_start, invalid};
 use crate::proximal_point::InnerSolver;
@@ -267,7 +267,8 @@ impl<'a> Qning<'a> {
             relative_delta(self.q, self.k),
             a.max_inner_epochs,
             true,
-            restart && a.warm_start == WarmStart::Center,
+            restart.then_some(a.warm_start),
+            self.current.is_none(),
             work,
         );
         self.trial.z.assign(&self.inner.iterate());
