@@ -229,6 +229,26 @@ pub enum DataError {
         /// The value found.
         value: f64,
     },
+    /// A ZIP archive (SciPy's `.npz`) that cannot be opened or read.
+    #[error("{path}: cannot read the ZIP archive{}: {reason}", .member.as_ref().map(|m| format!(" member {m}")).unwrap_or_default())]
+    Zip {
+        /// The file.
+        path: String,
+        /// The archive member being read, if any.
+        member: Option<String>,
+        /// The ZIP library's message.
+        reason: String,
+    },
+    /// A `.npz` archive without a member the format requires.
+    #[error("{path}: the archive has no member {member} (a SciPy sparse .npz holds {expected})")]
+    MissingMember {
+        /// The file.
+        path: String,
+        /// The missing member.
+        member: &'static str,
+        /// The members the format needs.
+        expected: &'static str,
+    },
     /// A gzip stream that cannot be decompressed.
     #[error("{path}: gzip decompression failed after {offset} decompressed bytes: {source}")]
     Decompress {

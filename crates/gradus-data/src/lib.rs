@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`libsvm`] | LIBSVM/svmlight text (`label idx:val …`), plain or gzip → CSR or dense [`Design`](gradus_oracle::design::Design) + raw labels; ±1 and one-vs-rest label maps |
 //! | [`npy`] | NumPy `.npy` v1–v3 reader (f8/f4/integers, C or Fortran order) and float64 writer |
+//! | [`npz`] | SciPy's sparse `.npz` (CSR; stored or deflated ZIP) → CSR [`Design`](gradus_oracle::design::Design) |
 //! | [`idx`] | IDX files of (Fashion-)MNIST, plain or gzip, every IDX element type |
 //! | [`fashion_mnist`] | finds and loads Fashion-MNIST (`GRADUS_DATA_DIR` or the Debian package `dataset-fashion-mnist`) |
 //! | [`generate`] | correlated Gaussian logistic data, sparse tf-idf bag of words, random orthogonal matrices, quadratics with a given spectrum |
@@ -57,6 +58,7 @@ pub mod generate;
 pub mod idx;
 pub mod libsvm;
 pub mod npy;
+pub mod npz;
 pub mod preprocess;
 
 pub use error::{DataError, Result};

@@ -11,9 +11,10 @@
 //! The header is a Python dict literal (Latin-1 in v1/v2, UTF-8 in v3) padded with spaces and a final newline.
 //!
 //! **Read:** versions 1.0, 2.0 and 3.0; element types `f8` and `f4` (NaN and ±∞ are rejected, naming the element —
-//! `[row, column]` for matrices), and the integer types `i1 i2 i4 i8 u1 u2 u4 u8` (label files), each little- or
-//! big-endian, all converted to `f64`. C order and Fortran order are both read; matrices are always returned
-//! row-major ([`read_npy_matrix`]). Structured, complex, boolean, string and object arrays are refused with
+//! `[row, column]` for matrices), the integer types `i1 i2 i4 i8 u1 u2 u4 u8` and booleans `b1` (label files;
+//! `False` → 0, `True` → 1), each little- or big-endian, all converted to `f64`. C order and Fortran order are both
+//! read; matrices are always returned row-major ([`read_npy_matrix`]). Labels may be shaped `(n,)` or `(n, 1)`
+//! ([`read_npy_labels`]). Structured, complex, string and object arrays are refused with
 //! [`DataError::Unsupported`].
 //!
 //! **Write:** [`write_npy_vector`] and [`write_npy_matrix`] write float64, little-endian, C order, version 1.0 — what
@@ -53,6 +54,31 @@ pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 pub fn read_npy_vector(path: impl AsRef<Path>) -> Result<Array1<f64>> {
     let name = path.as_ref().display().to_string();
     into_vector(read_npy(path)?, &name)
+}
+
+/// Reads a label file: a 1-D array `(n,)` or a column `(n, 1)` (what `y.reshape(-1, 1)` saves) of floats,
+/// integers or booleans.
+pub fn read_npy_labels(path: impl AsRef<Path>) -> Result<Array1<f64>> {
+    let name = path.as_ref().display().to_string();
+    into_labels(read_npy(path)?, &name)
+}
+
+/// Parses the bytes of a label file (see [`read_npy_labels`]); `name` is used in error messages.
+pub fn parse_npy_labels(bytes: &[u8], name: &str) -> Result<Array1<f64>> {
+    into_labels(parse_npy(bytes, name)?, name)
+}
+
+/// Accepts `(n,)` and `(n, 1)`.
+fn into_labels(a: ArrayD<f64>, name: &str) -> Result<Array1<f64>> {
+    match *a.shape() {
+        [_] => into_vector(a, name),
+        [n, 1] => Ok(Array1::from_iter(a).into_shape_with_order(n).expect("n elements")),
+        _ => Err(DataError::BadShape {
+            path: name.into(),
+            expected: "labels shaped (n,) or (n, 1)",
+            shape: a.shape().to_vec(),
+        }),
+    }
 }
 
 /// Parses the bytes of a 2-D NPY file; `name` is used in error messages.
@@ -131,6 +157,23 @@ pub fn read_npy(path: impl AsRef<Path>) -> Result<ArrayD<f64>> {
         header.dtype.decode(&data)
     };
     header.assemble(values, &name)
+}
+
+/// The text of a 0-d or 1-element NPY array of bytes (`|S3`) or unicode (`<U3`), as SciPy stores a sparse
+/// matrix's `format` (`b'csr'`); `None` if the bytes are not such an array.
+pub(crate) fn parse_npy_string(bytes: &[u8]) -> Option<String> {
+    let preamble = read_preamble(bytes).ok()?;
+    let fields = parse_header_dict(bytes.get(preamble.start..preamble.end)?).ok()?;
+    let data = &bytes[preamble.end..];
+    let text: Vec<u8> = match fields.descr.as_bytes() {
+        [b'|', b'S', ..] => data.to_vec(),
+        [b'<', b'U', ..] => data
+            .chunks(4)
+            .map(|c| if c[1..].iter().all(|&b| b == 0) { c[0] } else { b'?' })
+            .collect(),
+        _ => return None,
+    };
+    Some(String::from_utf8_lossy(&text).trim_end_matches('\0').to_string())
 }
 
 /// What the header of an NPY file says about its data.
@@ -214,7 +257,7 @@ fn parse_header(bytes: &[u8], name: &str) -> Result<NpyHeader> {
         path: name.into(),
         format: FORMAT,
         what: format!(
-            "element type '{}' (supported: f8 f4 i1 i2 i4 i8 u1 u2 u4 u8)",
+            "element type '{}' (supported: f8 f4 i1 i2 i4 i8 u1 u2 u4 u8 b1)",
             snippet(fields.descr.as_bytes())
         ),
     })?;
@@ -536,6 +579,8 @@ enum Kind {
     Float,
     Int,
     Uint,
+    /// NumPy's `bool`: one byte, 0 or 1.
+    Bool,
 }
 
 /// An element type: kind, size in bytes, byte order.
@@ -557,6 +602,7 @@ impl Dtype {
             b'f' if size == 4 || size == 8 => Kind::Float,
             b'i' if matches!(size, 1 | 2 | 4 | 8) => Kind::Int,
             b'u' if matches!(size, 1 | 2 | 4 | 8) => Kind::Uint,
+            b'b' if size == 1 => Kind::Bool,
             _ => return None,
         };
         let big_endian = match order {
@@ -615,6 +661,7 @@ impl Dtype {
                 }) as f64
             }),
             (Kind::Uint, 1) => decode_all(data, |b: [u8; 1]| f64::from(b[0])),
+            (Kind::Bool, _) => decode_all(data, |b: [u8; 1]| if b[0] == 0 { 0.0 } else { 1.0 }),
             (Kind::Uint, 2) => decode_all(data, |b: [u8; 2]| {
                 f64::from(if be {
                     u16::from_be_bytes(b)
@@ -967,7 +1014,7 @@ mod tests {
                 ..
             })
         ));
-        for descr in ["<c16", "|b1", "<U3", "<f2", "O", "", "<f", "!f8", "|f8"] {
+        for descr in ["<c16", "|b2", "<U3", "<f2", "O", "", "<f", "!f8", "|f8"] {
             let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (0,), }}");
             let e = parse_npy(&npy_file(1, &dict, &[]), "x").unwrap_err();
             assert!(matches!(e, DataError::Unsupported { .. }), "{descr}: {e:?}");
@@ -981,6 +1028,39 @@ mod tests {
             parse_npy(&structured, "x"),
             Err(DataError::Unsupported { .. })
         ));
+    }
+
+    #[test]
+    fn labels_may_be_columns_or_booleans() {
+        let column = npy_file(
+            1,
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (3, 1), }",
+            &[1.0f64, -1.0, 1.0]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect::<Vec<u8>>(),
+        );
+        assert_eq!(parse_npy_labels(&column, "y").unwrap(), array![1.0, -1.0, 1.0]);
+        assert!(matches!(
+            parse_npy_vector(&column, "y"),
+            Err(DataError::BadShape { .. })
+        ));
+        let booleans = npy_file(
+            1,
+            "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+            &[1, 0, 1],
+        );
+        assert_eq!(parse_npy_labels(&booleans, "y").unwrap(), array![1.0, 0.0, 1.0]);
+        let wide = npy_file(
+            1,
+            "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 2), }",
+            &[1, 0, 1, 0],
+        );
+        let e = parse_npy_labels(&wide, "y.npy").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "y.npy: expected labels shaped (n,) or (n, 1), found shape [2, 2]"
+        );
     }
 
     #[test]

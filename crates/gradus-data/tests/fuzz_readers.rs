@@ -1,4 +1,4 @@
-//! Property tests: the LIBSVM, NPY and IDX readers return `Ok` or `Err` — never panic — on arbitrary bytes and on
+//! Property tests: the LIBSVM, NPY, NPZ and IDX readers return `Ok` or `Err` — never panic — on arbitrary bytes and on
 //! arbitrary mutations (byte edits, truncation, insertion) of valid files, plain and gzip-compressed.
 //!
 //! The number of cases per property is read from `GRADUS_FUZZ_CASES` (CI sets 100000); the local default is
@@ -11,6 +11,7 @@ use flate2::write::GzEncoder;
 use gradus_data::idx::parse_idx;
 use gradus_data::libsvm::{LibsvmOptions, parse_libsvm};
 use gradus_data::npy::{npy_bytes_matrix, parse_npy, parse_npy_matrix, parse_npy_vector, read_npy};
+use gradus_data::npz::parse_npz_csr;
 use ndarray::array;
 use proptest::prelude::*;
 
@@ -105,6 +106,36 @@ fn all_npy(bytes: &[u8]) {
     let _ = parse_npy_vector(bytes, "fuzz.npy");
 }
 
+fn all_npz(bytes: &[u8]) {
+    let _ = parse_npz_csr(std::io::Cursor::new(bytes), "fuzz.npz");
+}
+
+/// A valid SciPy CSR `.npz` (stored, so mutations reach the NPY members) of the 2 × 3 matrix [[1, 0, 2], [0, 3, 0]].
+fn valid_npz() -> Vec<u8> {
+    let ints = |v: &[f64]| gradus_data::npy::npy_bytes_vector(ndarray::ArrayView1::from(v));
+    let mut format = b"\x93NUMPY\x01\x00".to_vec();
+    let dict = "{'descr': '|S3', 'fortran_order': False, 'shape': (), }\n";
+    format.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    format.extend_from_slice(dict.as_bytes());
+    format.extend_from_slice(b"csr");
+    let members = [
+        ("format.npy", format),
+        ("shape.npy", ints(&[2.0, 3.0])),
+        ("indptr.npy", ints(&[0.0, 2.0, 3.0])),
+        ("indices.npy", ints(&[0.0, 2.0, 1.0])),
+        ("data.npy", ints(&[1.0, 2.0, 3.0])),
+    ];
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in members {
+        w.start_file(name, opts).expect("zip in memory");
+        w.write_all(&bytes).expect("zip in memory");
+    }
+    let bytes = w.finish().expect("zip in memory").into_inner();
+    assert!(parse_npz_csr(std::io::Cursor::new(&bytes), "valid.npz").is_ok());
+    bytes
+}
+
 /// `read_npy` on a file holding `bytes` (header first, then the data straight into the output) agrees with
 /// `parse_npy` on the bytes: the same array, or an error with the same message apart from the path.
 fn npy_file_agrees(bytes: &[u8], dir: &std::path::Path, case: u64) {
@@ -197,6 +228,20 @@ proptest! {
         bytes.extend_from_slice(&tail);
         bytes.truncate(MAX_LEN);
         all_npy(&bytes);
+    }
+
+    #[test]
+    fn npz_arbitrary_bytes(tail in arbitrary_bytes(), with_magic in any::<bool>()) {
+        // Half of the inputs start with a ZIP local header signature.
+        let mut bytes = if with_magic { b"PK\x03\x04".to_vec() } else { Vec::new() };
+        bytes.extend_from_slice(&tail);
+        bytes.truncate(MAX_LEN);
+        all_npz(&bytes);
+    }
+
+    #[test]
+    fn npz_mutated(m in mutation()) {
+        all_npz(&m.apply(&valid_npz()));
     }
 
     #[test]

@@ -32,6 +32,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    cli::pipe::end_quietly_on_closed_pipe();
     let parsed = Cli::parse();
     let result = match &parsed.command {
         Command::Inspect(a) => cli::inspect::inspect(a).map(|()| ExitCode::SUCCESS),

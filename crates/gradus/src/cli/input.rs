@@ -1,4 +1,5 @@
-//! Loading a data set for the CLI: NPY (recognized by its magic bytes), IDX (the (Fashion-)MNIST format, plain or
+//! Loading a data set for the CLI: NPY (recognized by its magic bytes), SciPy sparse CSR `.npz` (recognized by its
+//! extension), IDX (the (Fashion-)MNIST format, plain or
 //! gzip, recognized by a file name containing `idx` or `ubyte`), or else LIBSVM (plain or gzip).
 
 use std::io::Read;
@@ -7,7 +8,8 @@ use std::path::Path;
 use gradus_data::DataError;
 use gradus_data::idx::{read_idx_images, read_idx_labels};
 use gradus_data::libsvm::read_libsvm;
-use gradus_data::npy::{read_npy_matrix, read_npy_vector};
+use gradus_data::npy::{read_npy_labels, read_npy_matrix};
+use gradus_data::npz::read_npz_csr;
 use gradus_oracle::Design;
 use ndarray::Array1;
 
@@ -19,7 +21,7 @@ pub struct Loaded {
     pub x: Design,
     /// Labels from a LIBSVM file (NPY matrices carry none).
     pub y: Option<Array1<f64>>,
-    /// "LIBSVM", "NPY" or "IDX".
+    /// "LIBSVM", "NPY", "NPZ" or "IDX".
     pub format: &'static str,
 }
 
@@ -47,6 +49,11 @@ fn is_npy(path: &Path) -> Result<bool, CliError> {
     Ok(got == 6 && &head == b"\x93NUMPY")
 }
 
+/// Whether the file name ends in `.npz` (SciPy's `save_npz`).
+fn is_npz(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npz"))
+}
+
 /// Whether the file name says IDX (`train-images-idx3-ubyte.gz`, `labels.idx1`, …).
 fn is_idx(path: &Path) -> bool {
     let name = path
@@ -56,13 +63,20 @@ fn is_idx(path: &Path) -> bool {
     name.contains("idx") || name.contains("ubyte")
 }
 
-/// Reads `--data` and, if given, `--labels` (an NPY or IDX vector, which overrides labels in a LIBSVM file).
+/// Reads `--data` and, if given, `--labels` (an NPY vector shaped `(n,)` or `(n, 1)` of numbers or booleans, or
+/// an IDX vector, which overrides labels in a LIBSVM file).
 pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
     let mut loaded = if is_npy(data)? {
         Loaded {
             x: Design::dense(read_npy_matrix(data)?)?,
             y: None,
             format: "NPY",
+        }
+    } else if is_npz(data) {
+        Loaded {
+            x: read_npz_csr(data)?,
+            y: None,
+            format: "NPZ",
         }
     } else if is_idx(data) {
         Loaded {
@@ -82,7 +96,7 @@ pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
         let y = if is_idx(lp) && !is_npy(lp)? {
             read_idx_labels(lp)?
         } else {
-            read_npy_vector(lp)?
+            read_npy_labels(lp)?
         };
         if y.len() != loaded.x.nrows() {
             return Err(CliError::Usage(format!(

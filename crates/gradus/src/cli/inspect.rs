@@ -11,10 +11,10 @@ use super::input::load;
 /// Arguments of `gradus inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// Data file: LIBSVM text (plain or gzip), an NPY float matrix, or IDX images (name containing idx/ubyte).
+    /// Data file: LIBSVM text (plain or gzip), an NPY float matrix, a SciPy sparse CSR .npz, or IDX images (name containing idx/ubyte).
     #[arg(long)]
     pub data: PathBuf,
-    /// Labels as an NPY or IDX vector (overrides a LIBSVM file's labels).
+    /// Labels as an NPY vector ((n,) or (n, 1); numbers or booleans) or IDX vector (overrides a LIBSVM file's labels).
     #[arg(long)]
     pub labels: Option<PathBuf>,
 }

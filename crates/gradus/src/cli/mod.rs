@@ -5,6 +5,7 @@ pub mod fit;
 pub mod fit_sharded;
 pub mod input;
 pub mod inspect;
+pub mod pipe;
 pub mod shard;
 
 use thiserror::Error;
