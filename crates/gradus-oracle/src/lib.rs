@@ -39,6 +39,7 @@ pub mod operator;
 pub mod oracle;
 pub mod problems;
 pub mod regularizer;
+pub mod simd;
 pub mod solve;
 pub mod stop;
 pub mod trace;
