@@ -242,14 +242,16 @@ impl HessianWorkspace {
     }
 }
 
-/// out = X_cᵀ (D_c X_c) for the rows c = [start, end) of a dense design, D_c = diag(w_c): the rows scaled by
-/// their weights are written into `scaled`, then one matrix product (ndarray's `general_mat_mul`, i.e.
-/// matrixmultiply's GEMM with its runtime-detected kernel, on the calling thread) gives the full d × d block.
+/// The upper triangle of out = X_cᵀ (D_c X_c) for the rows c = [start, end) of a dense design, D_c = diag(w_c):
+/// the rows scaled by their weights are written into `scaled`, then matrix products (ndarray's
+/// `general_mat_mul`, i.e. matrixmultiply's GEMM with its runtime-detected kernel, on the calling thread) give
+/// the strips of [`GEMM_BLOCK`] rows of the upper triangle (the caller mirrors it, so the result is exactly
+/// symmetric).
 ///
-/// 2·(end − start)·d² flops, against the row-by-row rank-one updates' (end − start)·d² at axpy speed: the GEMM's
-/// register blocking makes it several times faster on 100000 × 200 (docs/benchmarks.md, "Newton-Cholesky").
-/// Only the upper triangle is used (the caller mirrors it), so the result is exactly symmetric. matrixmultiply
-/// uses FMA where the CPU has it, so the last bits differ between CPUs, never between thread counts.
+/// About (end − start)·d²·(1/2 + GEMM_BLOCK/(2d)) multiply-adds, the row-by-row rank-one updates' count plus
+/// the diagonal blocks, at GEMM speed instead of axpy speed (docs/benchmarks.md, "Newton-Cholesky").
+/// matrixmultiply uses FMA where the CPU has it, so the last bits differ between CPUs, never between thread
+/// counts.
 fn weighted_gram_by_gemm(
     a: &Array2<f64>,
     w: &[f64],
@@ -264,8 +266,21 @@ fn weighted_gram_by_gemm(
         .and(rows.rows())
         .and(ArrayView1::from(&w[start..end]))
         .for_each(|mut s, r, &wi| Zip::from(&mut s).and(&r).for_each(|s, &r| *s = wi * r));
-    ndarray::linalg::general_mat_mul(1.0, &rows.t(), &scaled, 0.0, out);
+    // Only the blocks on and above the diagonal, in column blocks of GEMM_BLOCK: for d = 200, 10 of the 16
+    // blocks' work instead of all of it.
+    let d = a.ncols();
+    for p in (0..d).step_by(GEMM_BLOCK) {
+        let p_end = (p + GEMM_BLOCK).min(d);
+        let left = rows.slice(ndarray::s![.., p..p_end]);
+        let right = scaled.slice(ndarray::s![.., p..]);
+        let mut block = out.slice_mut(ndarray::s![p..p_end, p..]);
+        ndarray::linalg::general_mat_mul(1.0, &left.t(), &right, 0.0, &mut block);
+    }
 }
+
+/// The column-block width of [`weighted_gram_by_gemm`]: each GEMM computes a GEMM_BLOCK-row strip of the upper
+/// triangle.
+const GEMM_BLOCK: usize = 64;
 
 /// Upper triangle of `out` += Σ_{i ∈ [start, end)} wᵢ aᵢ aᵢᵀ, row by row.
 fn accumulate_weighted_outer_products(design: &Design, w: &[f64], start: usize, end: usize, out: &mut Array2<f64>) {
@@ -688,6 +703,20 @@ mod tests {
         assert_eq!(hd, hd.t());
         let rs = linear_model_hessian_by_rows(&sparse, x.view());
         assert!((&hs - &rs).iter().all(|e| e.abs() <= 1e-13 * scale));
+    }
+
+    #[test]
+    fn the_blocked_gemm_hessian_matches_the_row_by_row_one_beyond_one_block() {
+        let d = 2 * GEMM_BLOCK + 13;
+        let model = linear_model(3000, d, Loss::Logistic, 1e-3, false);
+        let x = Array1::from_shape_fn(d, |j| 0.02 * (j as f64).sin());
+        let h = with_threads(2, || linear_model_hessian(&model, x.view()));
+        let reference = linear_model_hessian_by_rows(&model, x.view());
+        let scale = reference.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let worst = (&h - &reference).iter().fold(0.0f64, |m, e| m.max(e.abs()));
+        assert!(worst <= 1e-13 * scale, "worst difference {worst}, scale {scale}");
+        assert_eq!(h, h.t());
+        assert_eq!(h, with_threads(1, || linear_model_hessian(&model, x.view())));
     }
 
     #[test]
