@@ -41,9 +41,14 @@ pub struct Kernels {
     pub level: Level,
     dot: fn(&[f64], &[f64]) -> f64,
     axpy: fn(f64, &[f64], &mut [f64]),
-    loss_pass: fn(Loss, &[f64], &[f64], &[f64]) -> f64,
-    loss_and_gradient_pass: fn(Loss, &[f64], &[f64], &[f64], &mut [f64]) -> f64,
+    loss_pass: LossPass,
+    loss_and_gradient_pass: LossAndGradientPass,
 }
+
+/// The signature of [`Kernels::loss_pass`]: (loss, rows, labels, x) ↦ Σᵢ φ(aᵢᵀx; yᵢ).
+type LossPass = fn(Loss, &[f64], &[f64], &[f64]) -> f64;
+/// The signature of [`Kernels::loss_and_gradient_pass`]: (loss, rows, labels, x, part) ↦ Σᵢ φ(aᵢᵀx; yᵢ).
+type LossAndGradientPass = fn(Loss, &[f64], &[f64], &[f64], &mut [f64]) -> f64;
 
 impl Kernels {
     /// xᵀy (see [`portable::dot`]).
