@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gradus_nonsmooth::{EpochTrainer, SgdMomentum};
+use gradus_adaptive::{EpochTrainer, SgdMomentum};
 use gradus_oracle::problems::Mlp;
 use gradus_oracle::{Method, Work};
 use ndarray::linalg::general_mat_mul;

@@ -21,6 +21,9 @@ pub enum ExpError {
     /// A classic solver reported an error.
     #[error(transparent)]
     Classic(#[from] gradus_classic::ClassicError),
+    /// A stochastic optimizer of gradus-adaptive reported an error.
+    #[error(transparent)]
+    Adaptive(#[from] gradus_adaptive::AdaptiveError),
     /// Reading or generating data failed.
     #[error(transparent)]
     Data(#[from] gradus_data::DataError),

@@ -18,10 +18,11 @@
 //! eps 1e-3, wd 1e-6), mini-batch 128, several seeds; test accuracy on the 10 000 test images and train
 //! accuracy on the first 10 000 training images after every epoch.
 
+use gradus_adaptive::{Adam, EpochTrainer, SgdMomentum, StochasticStep};
 use gradus_data::fashion_mnist::{FashionMnist, Split};
 use gradus_nonsmooth::{
-    Adam, CertificateMonitor, CertificateParams, EpochTrainer, GradientSamplingParams, Ingd, IngdParams,
-    MinNormIngdParams, NgdParams, SgdMomentum, StochasticIngd, StochasticStep, SubgradientParams, certify, theorem8,
+    CertificateMonitor, CertificateParams, GradientSamplingParams, Ingd, IngdParams, MinNormIngdParams, NgdParams,
+    StochasticIngd, SubgradientParams, certify, theorem8,
 };
 use gradus_oracle::problems::nonsmooth_toys::{ToyInstance, standard_toys};
 use gradus_oracle::problems::{MiniBatchObjective, Mlp};
@@ -641,11 +642,11 @@ fn mlp(ctx: &Ctx, claims: &mut Vec<Claim>, figures: &mut Vec<String>, notes: &mu
             let seed = ctx.seed.wrapping_add(17 * s as u64 + 1);
             let opt: Box<dyn StochasticStep> = match o {
                 0 => Box::new(StochasticIngd::paper(dim, seed).map_err(nonsmooth)?),
-                1 => Box::new(SgdMomentum::paper(dim, epochs).map_err(nonsmooth)?),
-                _ => Box::new(Adam::paper(dim).map_err(nonsmooth)?),
+                1 => Box::new(SgdMomentum::paper(dim, epochs)?),
+                _ => Box::new(Adam::paper(dim)?),
             };
             let x0 = model.init(seed);
-            let mut trainer = EpochTrainer::new(&model, opt, x0.view(), 128, seed).map_err(nonsmooth)?;
+            let mut trainer = EpochTrainer::new(&model, opt, x0.view(), 128, seed)?;
             let monitor = NetMonitor {
                 mlp: &model,
                 train_x: train_eval,

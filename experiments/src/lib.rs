@@ -6,6 +6,7 @@
 //! harness ([`harness`]), figures ([`plot`]), helpers ([`util`]) and one module per experiment.
 #![deny(missing_docs)]
 
+pub mod adaptive;
 pub mod classic;
 pub mod error;
 pub mod harness;
@@ -44,5 +45,10 @@ pub const EXPERIMENTS: &[Experiment] = &[
         name: "ingd",
         about: "INGD, MinNorm-INGD, gradient sampling, subgradient, NGD to certified (δ,ε)-stationary points on toys; S-INGD vs SGD-m vs Adam on Fashion-MNIST",
         run: ingd::run_experiment,
+    },
+    Experiment {
+        name: "adaptive",
+        about: "SGD vs noise-adaptive steps, AdapSGD and RMSProp under non-stationary noise; gradient noise and SGD-m/AdapSGD/Adam on Fashion-MNIST",
+        run: adaptive::run_experiment,
     },
 ];

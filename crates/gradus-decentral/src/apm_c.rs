@@ -22,9 +22,8 @@
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
-use crate::consensus::{ConsensusProblem, flat};
+use crate::consensus::{LocalProblem, agree_finite, check_run_config, flat, prepare};
 use crate::error::{Result, invalid};
-use crate::ideal::check_start;
 use crate::network::{Communicator, mixing_product};
 
 /// The parameters of APM-C (see the module docs).
@@ -43,13 +42,14 @@ impl ApmcParams {
     /// Runs APM-C on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = ApmcState::new(problem, comm, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
@@ -63,8 +63,10 @@ pub fn consensus_momentum(lambda2: f64) -> f64 {
 
 /// The state of APM-C.
 pub struct ApmcState<'a> {
-    problem: &'a ConsensusProblem,
+    problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
+    /// L = maxᵢ Lᵢ.
+    l: f64,
     theta: f64,
     momentum: f64,
     eta_c: f64,
@@ -85,17 +87,16 @@ pub struct ApmcState<'a> {
 impl<'a> ApmcState<'a> {
     /// Checks the parameters and X₀.
     pub fn new(
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
         params: &ApmcParams,
     ) -> Result<Self> {
-        problem.check_network(comm)?;
-        check_start(problem, x0)?;
+        let constants = prepare(problem, comm, x0)?;
         if params.fixed_rounds == Some(0) {
             return Err(invalid("apm-c", "fixed_rounds", 0.0, "must be >= 1"));
         }
-        let (mu, l) = (problem.strong_convexity(), problem.smoothness());
+        let (mu, l) = (constants.mu, constants.l);
         let theta = (mu / l).sqrt();
         let momentum = if l > mu {
             ((l * theta - mu) / (l - mu)) * ((1.0 - theta) / theta)
@@ -108,6 +109,7 @@ impl<'a> ApmcState<'a> {
         Ok(ApmcState {
             problem,
             comm,
+            l,
             theta,
             momentum,
             eta_c: consensus_momentum(lambda2),
@@ -146,7 +148,7 @@ impl Method for ApmcState<'_> {
             .for_each(|y, &x, &xp| *y = x + b * (x - xp));
         self.problem
             .gradients(self.comm, self.y.view(), self.g.view_mut(), work);
-        let inv_l = 1.0 / self.problem.smoothness();
+        let inv_l = 1.0 / self.l;
         Zip::from(&mut self.z0)
             .and(&self.y)
             .and(&self.g)
@@ -165,13 +167,14 @@ impl Method for ApmcState<'_> {
                     *z = new;
                 });
         }
-        let lv = self.problem.smoothness() * (1.0 - self.theta).powf((self.k + 1) as f64);
+        let lv = self.l * (1.0 - self.theta).powf((self.k + 1) as f64);
         self.x_prev.assign(&self.x);
         Zip::from(&mut self.x)
             .and(&self.z0)
             .and(&self.z)
             .for_each(|x, &z0, &z| *x = (lv * z0 + z) / (lv + 1.0));
         self.k += 1;
+        agree_finite(self.comm, &mut self.x);
         StepOutcome::Continue
     }
 }

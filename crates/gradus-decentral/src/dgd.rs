@@ -18,9 +18,8 @@
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array2, ArrayView1, ArrayView2};
 
-use crate::consensus::{ConsensusProblem, flat};
+use crate::consensus::{LocalProblem, agree_finite, check_run_config, flat, prepare};
 use crate::error::{Result, check_positive, invalid};
-use crate::ideal::check_start;
 use crate::network::{Communicator, mixing_product};
 
 /// The parameters of DGD (see the module docs).
@@ -53,13 +52,14 @@ impl DgdParams {
     /// Runs DGD on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = DgdState::new(problem, comm, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
@@ -67,7 +67,7 @@ impl DgdParams {
 
 /// The state of DGD.
 pub struct DgdState<'a> {
-    problem: &'a ConsensusProblem,
+    problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
     alpha: f64,
     decay: f64,
@@ -80,16 +80,15 @@ pub struct DgdState<'a> {
 impl<'a> DgdState<'a> {
     /// Checks the parameters and X₀.
     pub fn new(
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
         params: &DgdParams,
     ) -> Result<Self> {
-        problem.check_network(comm)?;
-        check_start(problem, x0)?;
+        let constants = prepare(problem, comm, x0)?;
         let s = comm.spectrum();
         let mix_min = 1.0 - s.lambda_max / s.mixing_scale;
-        let alpha = params.step.unwrap_or((1.0 + mix_min).min(1.0) / problem.smoothness());
+        let alpha = params.step.unwrap_or((1.0 + mix_min).min(1.0) / constants.l);
         check_positive("dgd", "step", alpha)?;
         if !(0.0..=1.0).contains(&params.decay) {
             return Err(invalid("dgd", "decay", params.decay, "must lie in [0, 1]"));
@@ -120,6 +119,7 @@ impl Method for DgdState<'_> {
         self.x.assign(&self.mx);
         self.x.scaled_add(-a, &self.g);
         self.k += 1;
+        agree_finite(self.comm, &mut self.x);
         StepOutcome::Continue
     }
 }

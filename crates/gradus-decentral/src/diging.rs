@@ -17,9 +17,8 @@
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
-use crate::consensus::{ConsensusProblem, flat};
+use crate::consensus::{LocalProblem, agree_finite, check_run_config, flat, prepare};
 use crate::error::{Result, check_positive};
-use crate::ideal::check_start;
 use crate::network::{Communicator, mixing_product};
 
 /// The parameters of DIGing (see the module docs).
@@ -44,13 +43,14 @@ impl DigingParams {
     /// Runs DIGing on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = DigingState::new(problem, comm, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
@@ -58,7 +58,7 @@ impl DigingParams {
 
 /// The state of DIGing.
 pub struct DigingState<'a> {
-    problem: &'a ConsensusProblem,
+    problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
     alpha: f64,
     x: Array2<f64>,
@@ -73,17 +73,14 @@ pub struct DigingState<'a> {
 impl<'a> DigingState<'a> {
     /// Checks the parameters and X₀.
     pub fn new(
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
         params: &DigingParams,
     ) -> Result<Self> {
-        problem.check_network(comm)?;
-        check_start(problem, x0)?;
+        let constants = prepare(problem, comm, x0)?;
         let s = comm.spectrum();
-        let alpha = params
-            .step
-            .unwrap_or((1.0 - s.lambda2).max(1e-3) / (2.0 * problem.smoothness()));
+        let alpha = params.step.unwrap_or((1.0 - s.lambda2).max(1e-3) / (2.0 * constants.l));
         check_positive("diging", "step", alpha)?;
         let z = Array2::zeros(x0.dim());
         Ok(DigingState {
@@ -131,6 +128,7 @@ impl Method for DigingState<'_> {
                 *y = my + gn - *g;
                 *g = gn;
             });
+        agree_finite(self.comm, &mut self.x);
         StepOutcome::Continue
     }
 }

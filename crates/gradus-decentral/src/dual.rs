@@ -6,12 +6,12 @@
 //! xᵢ = ∇fᵢ*(−zᵢ) = argmin_x φᵢ,ₖ(x),   φᵢ,ₖ(x) = fᵢ(x) + ⟨zᵢ,ₖ, x⟩,   ∇φᵢ,ₖ(x) = ∇fᵢ(x) + zᵢ,ₖ
 //! ```
 //!
-//! Quadratic nodes have it in closed form ([`crate::ConsensusProblem::dual_gradients`]); every other node gets it
+//! Quadratic nodes have it in closed form ([`crate::LocalProblem::dual_gradients`]); every other node gets it
 //! from an inner solve that is purely local (no communication), run by [`DualGradients`]:
 //!
 //! - **warm start** at the node's previous dual-gradient point xᵢ,ₖ₋₁ (at X₀ on the first step). fᵢ and ∇fᵢ there
 //!   are kept from the previous solve, so the first inner gradient ∇φᵢ,ₖ(xᵢ,ₖ₋₁) = ∇fᵢ(xᵢ,ₖ₋₁) + zᵢ,ₖ costs nothing.
-//! - **accuracy rule** ([`DualAccuracy::Contraction`], the certified contraction of IDEAL's default inner rule, per
+//! - **accuracy rule** ([`DualAccuracy::Contraction`], the certified contraction of IDEAL's optional contraction rule, per
 //!   node): stop as soon as
 //!
 //!   ```text
@@ -60,9 +60,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use gradus_classic::{LbfgsMemory, LineSearchStatus, WolfeParams, strong_wolfe};
 use gradus_oracle::{Objective, Work};
-use ndarray::{Array1, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Zip};
 
-use crate::consensus::ConsensusProblem;
+use crate::consensus::LocalProblem;
 use crate::error::{Result, check_positive, invalid};
 use crate::ideal::nesterov_momentum;
 use crate::network::Communicator;
@@ -193,6 +193,8 @@ struct NodeDual {
 /// The dual gradients of every local node of a consensus problem by warm-started local solves (see the module
 /// docs); built once per run, it keeps each node's warm start and L-BFGS memory between calls.
 pub struct DualGradients {
+    /// The global id of the first local node.
+    first: usize,
     nodes: Vec<Mutex<NodeDual>>,
     params: DualSolveParams,
     wolfe: WolfeParams,
@@ -437,26 +439,24 @@ fn lock(node: &Mutex<NodeDual>) -> MutexGuard<'_, NodeDual> {
 }
 
 impl DualGradients {
-    /// One inner solver per node of `problem`, warm-started at the rows of X₀ (m × d, checked by the caller).
-    ///
-    /// Node i uses its own Lᵢ and μᵢ ([`Objective::smoothness`], [`Objective::strong_convexity`]), or the
-    /// problem's when a node does not report μᵢ > 0.
+    /// One inner solver per local node of `problem`, warm-started at the rows of X₀ (local rows × d, checked by the
+    /// caller), with the node's own Lᵢ and μᵢ ([`crate::LocalNode`]).
     ///
     /// Errors: invalid parameters.
-    pub fn new(problem: &ConsensusProblem, x0: ArrayView2<f64>, params: &DualSolveParams) -> Result<Self> {
+    pub fn new(problem: &LocalProblem, x0: ArrayView2<f64>, params: &DualSolveParams) -> Result<Self> {
         params.validate()?;
-        let nodes = (0..problem.nodes())
-            .map(|i| {
-                let f = problem.local(i);
-                let (mut l, mut mu) = (f.smoothness(), f.strong_convexity());
-                if !(mu.is_finite() && mu > 0.0 && l.is_finite() && l >= mu) {
-                    (l, mu) = (problem.smoothness(), problem.strong_convexity());
-                }
+        let nodes = problem
+            .node_range()
+            .enumerate()
+            .map(|(r, i)| {
+                let node = problem.local(i);
+                let (l, mu) = (node.smoothness(), node.strong_convexity());
                 check_positive(SOLVER, "node strong convexity", mu)?;
-                Ok(Mutex::new(NodeDual::new(x0.row(i), params.memory, l, mu)))
+                Ok(Mutex::new(NodeDual::new(x0.row(r), params.memory, l, mu)))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(DualGradients {
+            first: problem.node_range().start,
             nodes,
             params: *params,
             wolfe: WolfeParams::default(),
@@ -465,31 +465,42 @@ impl DualGradients {
     }
 
     /// out_i ≈ argmin_x fᵢ(x) + ⟨zᵢ, x⟩ on every local node, to the accuracy rule; adds the largest per-node
-    /// number of gradient computations to `work.full_gradients`. No communication.
+    /// number of gradient computations over the **network** to `work.full_gradients`. No communication of the
+    /// algorithm: the network-wide largest count (and the total and capped flags of [`DualStatistics`]) come from
+    /// one uncounted all-reduce, bookkeeping so that every process reports the same work.
     pub fn compute(
         &mut self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         z: ArrayView2<f64>,
         out: ArrayViewMut2<f64>,
         work: &mut Work,
     ) {
-        let (nodes, params, wolfe) = (&self.nodes, &self.params, &self.wolfe);
+        let (nodes, params, wolfe, first) = (&self.nodes, &self.params, &self.wolfe, self.first);
         comm.for_each_node(z, out, &|i, zi, mut oi| {
-            let mut node = lock(&nodes[i]);
+            let mut node = lock(&nodes[i - first]);
+            let f = problem.local(i).objective();
             match params.solver {
-                DualInnerSolver::Lbfgs => node.solve_lbfgs(problem.local(i), zi, params, wolfe),
-                DualInnerSolver::Agd => node.solve_agd(problem.local(i), zi, params),
+                DualInnerSolver::Lbfgs => node.solve_lbfgs(f, zi, params, wolfe),
+                DualInnerSolver::Agd => node.solve_agd(f, zi, params),
             }
             oi.assign(&node.x);
         });
-        let (mut most, mut total, mut capped) = (0u64, 0u64, false);
-        for i in comm.local_nodes() {
-            let node = lock(&self.nodes[i]);
-            most = most.max(u64::from(node.last));
-            total += u64::from(node.last);
-            capped |= node.last_capped;
-        }
+        // Per node: (count, count, capped) reduced as (max, sum, max) through one max-reduction of
+        // [count, capped] and one sum of [count].
+        let local = Array2::from_shape_fn((self.nodes.len(), 2), |(r, k)| {
+            let node = lock(&self.nodes[r]);
+            if k == 0 {
+                f64::from(node.last)
+            } else {
+                f64::from(u8::from(node.last_capped))
+            }
+        });
+        let mut most = Array1::zeros(2);
+        comm.all_reduce_max(local.view(), most.view_mut(), None);
+        let mut total = Array1::zeros(1);
+        comm.all_reduce_sum(local.slice(ndarray::s![.., ..1]), total.view_mut(), None);
+        let (most, total, capped) = (most[0] as u64, total[0] as u64, most[1] > 0.0);
         work.full_gradients += most;
         self.stats.calls += 1;
         self.stats.counted += most;
@@ -516,17 +527,27 @@ mod tests {
     use crate::network::Simulator;
     use ndarray::Array2;
 
-    fn logistic(m: usize) -> ConsensusProblem {
+    fn logistic(m: usize) -> LocalProblem {
         let (x, y) = gradus_data::generate::correlated_gaussian_logistic(60 * m, 5, 11);
-        ConsensusProblem::logistic_split(x, y, m, 0.05, 1e-12).unwrap()
+        let design = gradus_oracle::Design::dense(x).unwrap();
+        LocalProblem::linear_model_split(
+            &design,
+            y.view(),
+            gradus_oracle::Loss::Logistic,
+            0.05,
+            m,
+            crate::consensus::Partition::Contiguous,
+            0..m,
+        )
+        .unwrap()
     }
 
     /// ‖∇fᵢ(xᵢ) + zᵢ‖ for every node.
-    fn tilted_norms(p: &ConsensusProblem, x: &Array2<f64>, z: &Array2<f64>) -> Vec<f64> {
+    fn tilted_norms(p: &LocalProblem, x: &Array2<f64>, z: &Array2<f64>) -> Vec<f64> {
         let mut g = Array1::zeros(p.dim());
-        (0..p.nodes())
+        p.node_range()
             .map(|i| {
-                p.local(i).gradient(x.row(i), g.view_mut());
+                p.local(i).objective().gradient(x.row(i), g.view_mut());
                 g += &z.row(i);
                 norm(g.view())
             })

@@ -109,6 +109,13 @@ pub enum DecentralError {
         /// What happened.
         reason: String,
     },
+    /// Another process of a multi-process run rejected its part of the setup (its own error says what), so every
+    /// process stops with an error instead of waiting for it.
+    #[error("another process rejected {what}; see its error")]
+    OtherProcess {
+        /// What was rejected (the start, the problem, the network).
+        what: &'static str,
+    },
     /// An error of the shared base (e.g. an invalid stopping rule).
     #[error(transparent)]
     Oracle(#[from] OracleError),

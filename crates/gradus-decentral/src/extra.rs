@@ -18,9 +18,8 @@
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
-use crate::consensus::{ConsensusProblem, flat};
+use crate::consensus::{LocalProblem, agree_finite, check_run_config, flat, prepare};
 use crate::error::{Result, check_positive};
-use crate::ideal::check_start;
 use crate::network::{Communicator, mixing_product};
 
 /// The parameters of EXTRA (see the module docs).
@@ -51,13 +50,14 @@ impl ExtraParams {
     /// Runs EXTRA on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = ExtraState::new(problem, comm, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
@@ -65,7 +65,7 @@ impl ExtraParams {
 
 /// The state of EXTRA.
 pub struct ExtraState<'a> {
-    problem: &'a ConsensusProblem,
+    problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
     alpha: f64,
     x: Array2<f64>,
@@ -80,17 +80,16 @@ pub struct ExtraState<'a> {
 impl<'a> ExtraState<'a> {
     /// Checks the parameters and X₀.
     pub fn new(
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
         params: &ExtraParams,
     ) -> Result<Self> {
-        problem.check_network(comm)?;
-        check_start(problem, x0)?;
+        let constants = prepare(problem, comm, x0)?;
         let s = comm.spectrum();
         let alpha = params
             .step
-            .unwrap_or_else(|| extra_default_step(problem.smoothness(), s.lambda_max, s.mixing_scale));
+            .unwrap_or_else(|| extra_default_step(constants.l, s.lambda_max, s.mixing_scale));
         check_positive("extra", "step", alpha)?;
         let z = Array2::zeros(x0.dim());
         Ok(ExtraState {
@@ -152,6 +151,7 @@ impl Method for ExtraState<'_> {
                     *x = new;
                 });
         }
+        agree_finite(self.comm, &mut self.x);
         StepOutcome::Continue
     }
 }

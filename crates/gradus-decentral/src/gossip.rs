@@ -17,7 +17,7 @@
 //! m = 1 the spectrum is empty; by convention λ_max = λ_min⁺ = 1, κ_W = 1 (products by W = \[0\] are zero anyway).
 
 use nalgebra::{DMatrix, SymmetricEigen};
-use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{DecentralError, Result};
@@ -322,16 +322,28 @@ impl GossipMatrix {
         w
     }
 
+    /// The stored entries of row i of W: (column ids ascending, including i itself; the weights W_ij).
+    pub fn row_entries(&self, i: usize) -> (&[usize], &[f64]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.values[r])
+    }
+
+    /// out = row i of W·X given the rows x_j of the nodes j of row i: out = 0, then out += W_ij·x_j for j in
+    /// ascending order ([`GossipMatrix::row_entries`]). Every backend computes a gossip row with this function, so
+    /// every backend gives the same bits.
+    pub fn apply_row<'x>(&self, i: usize, row_of: impl Fn(usize) -> ArrayView1<'x, f64>, mut out: ArrayViewMut1<f64>) {
+        out.fill(0.0);
+        for k in self.indptr[i]..self.indptr[i + 1] {
+            out.scaled_add(self.values[k], &row_of(self.indices[k]));
+        }
+    }
+
     /// out = W x for an m × d matrix x (row i = node i), as a sparse product over the graph. Each output row is
-    /// computed by one thread, in the fixed neighbour order, so the result does not depend on the thread count.
+    /// computed by one thread, in the fixed neighbour order ([`GossipMatrix::apply_row`]), so the result does not
+    /// depend on the thread count.
     pub fn apply(&self, x: ArrayView2<f64>, mut out: ArrayViewMut2<f64>) {
         let d = x.ncols();
-        let body = |i: usize, mut row: ndarray::ArrayViewMut1<f64>| {
-            row.fill(0.0);
-            for k in self.indptr[i]..self.indptr[i + 1] {
-                row.scaled_add(self.values[k], &x.row(self.indices[k]));
-            }
-        };
+        let body = |i: usize, row: ArrayViewMut1<f64>| self.apply_row(i, |j| x.row(j), row);
         if self.nnz() * d >= PARALLEL_WORK {
             out.axis_iter_mut(Axis(0))
                 .into_par_iter()

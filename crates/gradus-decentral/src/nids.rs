@@ -16,9 +16,8 @@
 use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
 use ndarray::{Array2, ArrayView1, ArrayView2, Zip};
 
-use crate::consensus::{ConsensusProblem, flat};
+use crate::consensus::{LocalProblem, agree_finite, check_run_config, flat, prepare};
 use crate::error::{Result, check_positive};
-use crate::ideal::check_start;
 use crate::network::{Communicator, mixing_product};
 
 /// The parameters of NIDS (see the module docs).
@@ -43,13 +42,14 @@ impl NidsParams {
     /// Runs NIDS on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = NidsState::new(problem, comm, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
@@ -57,7 +57,7 @@ impl NidsParams {
 
 /// The state of NIDS.
 pub struct NidsState<'a> {
-    problem: &'a ConsensusProblem,
+    problem: &'a LocalProblem,
     comm: &'a dyn Communicator,
     alpha: f64,
     x: Array2<f64>,
@@ -72,14 +72,13 @@ pub struct NidsState<'a> {
 impl<'a> NidsState<'a> {
     /// Checks the parameters and X₀.
     pub fn new(
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
         params: &NidsParams,
     ) -> Result<Self> {
-        problem.check_network(comm)?;
-        check_start(problem, x0)?;
-        let alpha = params.step.unwrap_or(1.0 / problem.smoothness());
+        let constants = prepare(problem, comm, x0)?;
+        let alpha = params.step.unwrap_or(1.0 / constants.l);
         check_positive("nids", "step", alpha)?;
         let z = Array2::zeros(x0.dim());
         Ok(NidsState {
@@ -111,6 +110,7 @@ impl Method for NidsState<'_> {
             self.x_prev.assign(&self.x);
             self.g_prev.assign(&self.g);
             self.x.scaled_add(-a, &self.g);
+            agree_finite(self.comm, &mut self.x);
             return StepOutcome::Continue;
         }
         // V = 2X − X_prev − α(G − G_prev); shift X, G.
@@ -129,6 +129,7 @@ impl Method for NidsState<'_> {
             .and(&self.v)
             .and(&self.mv)
             .for_each(|x, &v, &mv| *x = 0.5 * (v + mv));
+        agree_finite(self.comm, &mut self.x);
         StepOutcome::Continue
     }
 }

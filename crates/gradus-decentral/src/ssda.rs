@@ -27,7 +27,7 @@
 use gradus_oracle::{Monitor, Observer, Report, RunConfig};
 use ndarray::ArrayView2;
 
-use crate::consensus::ConsensusProblem;
+use crate::consensus::{LocalProblem, check_run_config};
 use crate::dual::DualSolveParams;
 use crate::error::Result;
 use crate::ideal::{IdealParams, IdealState};
@@ -63,7 +63,7 @@ impl SsdaParams {
     /// The state (an [`IdealState`] with ρ = 0 and exact dual gradients).
     pub fn build<'a>(
         &self,
-        problem: &'a ConsensusProblem,
+        problem: &'a LocalProblem,
         comm: &'a dyn Communicator,
         x0: ArrayView2<f64>,
     ) -> Result<IdealState<'a>> {
@@ -73,13 +73,14 @@ impl SsdaParams {
     /// Runs SSDA on the shared loop.
     pub fn solve(
         &self,
-        problem: &ConsensusProblem,
+        problem: &LocalProblem,
         comm: &dyn Communicator,
         x0: ArrayView2<f64>,
         config: &RunConfig,
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
+        check_run_config(comm, config)?;
         let mut state = self.build(problem, comm, x0)?;
         Ok(gradus_oracle::run(&mut state, monitor, config, observer)?)
     }

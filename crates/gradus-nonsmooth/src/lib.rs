@@ -65,9 +65,9 @@
 //!
 //! - Solvers: [`Ingd`] (Algorithm 1, directional oracle), [`MinNormIngd`] (Davis et al. 2022, plain gradients),
 //!   [`GradientSampling`] (Burke–Lewis–Overton), [`Subgradient`], [`Ngd`]; for stochastic training
-//!   [`StochasticIngd`] (Algorithm 2), [`SgdMomentum`] and [`Adam`] (PyTorch conventions), run by
-//!   [`EpochTrainer`] (one step = one epoch of shuffled mini-batches) or [`StochasticRunner`] (one step = one
-//!   stochastic oracle call).
+//!   [`StochasticIngd`] (Algorithm 2), run by [`EpochTrainer`] (one step = one epoch of shuffled mini-batches)
+//!   or [`StochasticRunner`] (one step = one stochastic oracle call); the stochastic baselines (SGD-momentum,
+//!   Adam) live in gradus-adaptive.
 //! - The certificate: [`certify`] bounds dist(0, ∂_δ f(x)) from above by the exact minimum-norm point
 //!   ([`min_norm_point`], Wolfe's method) of generalized gradients sampled in B_δ(x).
 //! - Budgets: [`theorem8`], [`theorem10`].
@@ -75,7 +75,6 @@
 //!   [`gradus_oracle::problems`] (`nonsmooth_toys`, `mlp`); the main types are re-exported here for convenience.
 #![deny(missing_docs)]
 
-pub mod adam;
 pub mod budgets;
 pub mod certificate;
 pub mod error;
@@ -84,12 +83,10 @@ pub mod ingd;
 pub mod min_norm_point;
 pub mod minnorm_ingd;
 pub mod ngd;
-pub mod sgd_momentum;
 pub mod stochastic;
 pub mod stochastic_ingd;
 pub mod subgradient;
 
-pub use adam::Adam;
 pub use budgets::{Theorem8, Theorem10, theorem8, theorem10};
 pub use certificate::{Certificate, CertificateMonitor, CertificateParams, certify};
 pub use error::{NonsmoothError, Result};
@@ -101,7 +98,6 @@ pub use ingd::{Ingd, IngdParams};
 pub use min_norm_point::{MinNormPoint, min_norm_point};
 pub use minnorm_ingd::{MinNormIngd, MinNormIngdParams};
 pub use ngd::{Ngd, NgdParams};
-pub use sgd_momentum::SgdMomentum;
 pub use stochastic::{EpochTrainer, StochasticRunner, StochasticStep};
 pub use stochastic_ingd::StochasticIngd;
 pub use subgradient::{StepSchedule, Subgradient, SubgradientParams};

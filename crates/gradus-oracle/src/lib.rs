@@ -17,6 +17,9 @@
 //!   stopping rules ([`Stop`]), typed work counters ([`Work`]), the trace ([`Trace`]), observers
 //!   ([`Observer`]), timing that excludes metric evaluation, and divergence detection ending in
 //!   [`Status::Diverged`] with the last finite iterate.
+//! - **Stochastic methods** ([`stochastic`]): an optimizer implements [`StochasticStep`]; [`EpochTrainer`]
+//!   (epochs of shuffled mini-batches of a [`MiniBatchObjective`]) and [`StochasticRunner`] (calls of a
+//!   [`StochasticOracle`]) make it a [`Method`] for [`run`].
 //!
 //! ```
 //! use gradus_oracle::{Design, Loss, LinearModel, Objective};
@@ -41,6 +44,7 @@ pub mod problems;
 pub mod regularizer;
 pub mod simd;
 pub mod solve;
+pub mod stochastic;
 pub mod stop;
 pub mod trace;
 pub mod work;
@@ -50,12 +54,13 @@ pub use error::{OracleError, Result};
 pub use loss::Loss;
 pub use monitor::ObjectiveMonitor;
 pub use objective::{FiniteSum, Objective};
-pub use operator::{FiniteSumOperator, Operator};
+pub use operator::{Ball, BoxSet, ConvexSet, FiniteSumOperator, Operator, ProductSet, Simplex};
 pub use oracle::{DirectionalOracle, StochasticOracle};
 pub use problems::{AbsAbs, ChebyshevRosenbrock, MaxAffine, MiniBatchObjective, Mlp, MlpWorkspace, ReluRegression};
-pub use problems::{GameBlocks, GameConstants, GameMatrices, LinearModel, Quadratic, QuadraticGame};
+pub use problems::{GameBlocks, GameConstants, GameMatrices, LinearModel, MatrixGame, Quadratic, QuadraticGame};
 pub use regularizer::Regularizer;
 pub use solve::{Method, Monitor, NoMetrics, Observer, Report, RunConfig, Silent, StepOutcome, run};
+pub use stochastic::{EpochTrainer, GradientFn, StochasticRunner, StochasticStep};
 pub use stop::{Status, Stop, Target};
 pub use trace::{Trace, TraceRow};
 pub use work::Work;

@@ -44,11 +44,12 @@ impl Work {
         self.oracle_calls += other.oracle_calls;
     }
 
-    /// Passes over the data for a finite sum of `n` components: every full gradient or full operator evaluation
-    /// is one pass, every n component gradients or component operator evaluations are one more.
+    /// Passes over the data for a finite sum of `n` components: every full gradient, full operator evaluation or
+    /// function value f(x) (a line search's trial, QNing's h(z), a recomputation of the margins) is one pass, every
+    /// n component gradients or component operator evaluations are one more.
     /// (An extragradient epoch, 2n component evaluations, is two passes; see [`Work::operator_epochs`].)
     pub fn passes(&self, n: usize) -> f64 {
-        let full = self.full_gradients + self.full_operator_evaluations;
+        let full = self.full_gradients + self.full_operator_evaluations + self.function_values;
         let components = self.component_gradients + self.operator_evaluations;
         full as f64 + components as f64 / n.max(1) as f64
     }
@@ -118,5 +119,11 @@ mod tests {
         };
         assert_eq!(ops.passes(20), 3.0);
         assert_eq!(ops.operator_epochs(20), 1.5);
+        let values = Work {
+            function_values: 2,
+            component_gradients: 10,
+            ..Work::default()
+        };
+        assert_eq!(values.passes(20), 2.5);
     }
 }

@@ -12,12 +12,14 @@
 use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig};
 use ndarray::ArrayView1;
 
+use crate::catalyst::Catalyst;
 use crate::catalyst::{CatalystParams, InnerFamily, default_kappa};
 use crate::error::{QningError, Result};
+use crate::guard::run_guarded;
 use crate::ista::{Ista, IstaParams};
 use crate::miso::{Miso, MisoParams};
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
-use crate::qning::QningParams;
+use crate::qning::{Qning, QningParams};
 use crate::saga::{Saga, SagaParams};
 use crate::sampling::Sampling;
 use crate::svrg::{Svrg, SvrgParams};
@@ -175,6 +177,10 @@ pub struct NamedOptions {
     pub catalyst: CatalystParams,
     /// The seed of every stochastic inner solver (overrides theirs).
     pub seed: u64,
+    /// Passes charged to the work for each evaluation of the monitor (0, the default: the monitor is an observer,
+    /// as in [`gradus_oracle::run`]; `gradus fit`, which stops on the certified duality gap, charges
+    /// [`crate::DualityGapMonitor::passes_per_check`]). See [`crate::guard`].
+    pub check_passes: u64,
 }
 
 /// Builds an inner solver on the subproblem with smoothing κ.
@@ -240,20 +246,29 @@ pub fn solve_named(
             reason: format!("length {} but the problem has dimension {}", x0.len(), model.dim()),
         });
     }
+    let checks = options.check_passes;
     let report = match acc {
         Accelerator::None => {
             let mut inner = build_inner(kind, model, 0.0, x0, options)?;
-            gradus_oracle::run(&mut EpochMethod { inner: &mut *inner }, monitor, config, observer)?
+            run_guarded(
+                &mut EpochMethod { inner: &mut *inner },
+                monitor,
+                config,
+                observer,
+                checks,
+            )?
         }
         Accelerator::Catalyst => {
             let kappa = kappa_for(model, kind, options.catalyst.accel.kappa, options);
             let inner = build_inner(kind, model, kappa, x0, options)?;
-            options.catalyst.solve(inner, x0, config, monitor, observer)?
+            let mut c = Catalyst::new(inner, x0, &options.catalyst)?;
+            run_guarded(&mut c, monitor, config, observer, checks)?
         }
         Accelerator::Qning => {
             let kappa = kappa_for(model, kind, options.qning.accel.kappa, options);
             let inner = build_inner(kind, model, kappa, x0, options)?;
-            options.qning.solve(inner, x0, config, monitor, observer)?
+            let mut q = Qning::new(inner, x0, &options.qning)?;
+            run_guarded(&mut q, monitor, config, observer, checks)?
         }
     };
     Ok((report, if note.is_empty() { resolved.to_string() } else { note }))
@@ -362,6 +377,47 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.status, Status::Converged);
+    }
+
+    #[test]
+    fn every_warm_start_converges_and_pays_for_its_passes() {
+        use crate::catalyst::WarmStart;
+        // Elastic net (λ₁ > 0: options 1 and 2 take their prox-gradient step) and ridge logistic.
+        for (loss, l2, l1) in [(Loss::Squared, 0.005, 0.02), (Loss::Logistic, 0.01, 0.0)] {
+            let m = small_model(loss, true, l2, l1);
+            let x0 = Array1::zeros(m.dim());
+            let cfg = RunConfig::new(Stop::iterations(5000).with_target("rel_gap", 1e-10), m.n());
+            let mut full_gradients = Vec::new();
+            for warm in [
+                WarmStart::Center,
+                WarmStart::CenterProx,
+                WarmStart::Previous,
+                WarmStart::Extrapolated,
+                WarmStart::Best,
+            ] {
+                let mut o = NamedOptions::default();
+                o.qning.accel.warm_start = warm;
+                o.catalyst.accel.warm_start = warm;
+                for name in ["qning-svrg", "catalyst-saga", "qning-ista"] {
+                    let (r, _) =
+                        solve_named(name, &m, x0.view(), &cfg, &DualityGapMonitor::new(&m), &mut Silent, &o).unwrap();
+                    assert_eq!(r.status, Status::Converged, "{name} {warm:?} {loss:?}");
+                    if name == "catalyst-saga" {
+                        full_gradients.push((warm, r.work.full_gradients, r.iterations));
+                    }
+                }
+            }
+            // Catalyst-SAGA: one full gradient for its table, plus one per outer iteration for the prox step of
+            // option 2 (always) and of option 1 (with λ₁).
+            for (warm, fg, iterations) in full_gradients {
+                let steps = match warm {
+                    WarmStart::CenterProx => iterations,
+                    WarmStart::Extrapolated if l1 > 0.0 => iterations - 1,
+                    _ => 0,
+                };
+                assert_eq!(fg, 1 + steps, "{warm:?} {loss:?}");
+            }
+        }
     }
 
     #[test]

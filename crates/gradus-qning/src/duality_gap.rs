@@ -124,6 +124,11 @@ impl<'a> DualityGapMonitor<'a> {
     pub fn new(model: &'a LinearModel) -> Self {
         DualityGapMonitor { model, f_star: None }
     }
+    /// Passes over the data one evaluation costs: one fused pass when λ₂ > 0, two for the lasso (whose dual
+    /// scaling needs the margins first).
+    pub fn passes_per_check(&self) -> u64 {
+        if self.model.l2() > 0.0 { 1 } else { 2 }
+    }
     /// Adds `rel_subopt`.
     pub fn with_optimum(mut self, f_star: f64) -> Self {
         self.f_star = Some(f_star);

@@ -24,11 +24,11 @@
 //! functions*, Math. Program. 140.
 
 use gradus_oracle::regularizer::soft_threshold;
-use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::error::{Result, check_start, invalid};
-use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 
 /// The parameters of ISTA/FISTA; see the module docs.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ impl IstaParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Ista::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
@@ -107,6 +107,9 @@ pub struct Ista<'a> {
     m_trial: Array1<f64>,
     t: f64,
     margins_fresh: bool,
+    /// The safeguard's copy: w, w_prev, Xw, Xw_prev, and (t, L, margins fresh).
+    saved: [Option<Array1<f64>>; 4],
+    saved_scalars: Option<(f64, f64, bool)>,
 }
 
 impl<'a> Ista<'a> {
@@ -135,6 +138,8 @@ impl<'a> Ista<'a> {
             m_trial: Array1::zeros(n),
             t: 1.0,
             margins_fresh: false,
+            saved: [None, None, None, None],
+            saved_scalars: None,
             sub,
         })
     }
@@ -193,6 +198,23 @@ impl<'a> InnerSolver<'a> for Ista<'a> {
     fn known_value(&self) -> Option<f64> {
         self.margins_fresh
             .then(|| self.sub.value_from_margins(self.w.view(), self.m.view()))
+    }
+    fn save_state(&mut self) {
+        keep(&mut self.saved[0], &self.w);
+        keep(&mut self.saved[1], &self.w_prev);
+        keep(&mut self.saved[2], &self.m);
+        keep(&mut self.saved[3], &self.m_prev);
+        self.saved_scalars = Some((self.t, self.lipschitz, self.margins_fresh));
+    }
+    fn restore_state(&mut self) {
+        let Some((t, l, fresh)) = self.saved_scalars else {
+            return;
+        };
+        back(&mut self.w, &self.saved[0]);
+        back(&mut self.w_prev, &self.saved[1]);
+        back(&mut self.m, &self.saved[2]);
+        back(&mut self.m_prev, &self.saved[3]);
+        (self.t, self.lipschitz, self.margins_fresh) = (t, l, fresh);
     }
 
     fn epoch(&mut self, work: &mut Work) {

@@ -40,6 +40,7 @@ pub mod auto;
 pub mod catalyst;
 pub mod duality_gap;
 pub mod error;
+pub mod guard;
 pub mod index_free_svrg;
 pub mod ista;
 pub mod lazy;
@@ -57,9 +58,13 @@ mod test_support;
 pub use auto::{
     NamedOptions, SOLVER_NAMES, UNEVEN_ROWS_RATIO, UNEVEN_ROWS_SOLVERS, choose, offered_for, row_spread, solve_named,
 };
-pub use catalyst::{AcceleratorParams, Catalyst, CatalystParams, InnerStop, WarmStart, default_kappa};
+pub use catalyst::{
+    AcceleratorParams, Catalyst, CatalystParams, InnerStop, WarmStart, absolute_epsilon, default_kappa, momentum,
+    next_alpha, relative_delta,
+};
 pub use duality_gap::{DualityGapMonitor, duality_gap};
 pub use error::{QningError, Result};
+pub use guard::run_guarded;
 pub use index_free_svrg::{IndexFreeSvrgParams, ShuffledComponents};
 pub use ista::{Ista, IstaParams};
 pub use miso::{Miso, MisoParams};

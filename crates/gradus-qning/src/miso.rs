@@ -26,14 +26,14 @@
 //! H. Lin, J. Mairal, Z. Harchaoui (2018), *Catalyst acceleration for first-order convex optimization*, JMLR 18.
 
 use gradus_oracle::regularizer::soft_threshold;
-use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::error::{QningError, Result, check_start, invalid};
 use crate::lookahead::prefetch_ahead;
-use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 use crate::sampling::{Sampler, Sampling};
 
 const SOLVER: &str = "miso";
@@ -96,7 +96,7 @@ impl MisoParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Miso::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
@@ -112,6 +112,10 @@ pub struct Miso<'a> {
     rng: StdRng,
     /// The current epoch's draws (kept to reuse the allocation).
     plan: Vec<u32>,
+    zero_start: bool,
+    /// The safeguard's copy: α, z̄, w, and the pending start.
+    saved: [Option<Array1<f64>>; 3],
+    saved_start: Option<Option<Array1<f64>>>,
 }
 
 impl<'a> Miso<'a> {
@@ -143,6 +147,9 @@ impl<'a> Miso<'a> {
             sampler: Sampler::unweighted(params.sampling, sub.n()),
             rng: StdRng::seed_from_u64(params.seed),
             plan: Vec::new(),
+            zero_start: false,
+            saved: [None, None, None],
+            saved_start: None,
             sub,
         })
     }
@@ -164,16 +171,34 @@ impl<'a> Miso<'a> {
         }
     }
 
+    /// The dual memory from the minorants at x0 (αᵢ = φ′ᵢ(aᵢᵀx0)), whose first iterate is a step of length 1/σ
+    /// from x0; when that iterate is worse than x0 (h larger: badly scaled rows, or nσ ≪ L, where the step is far
+    /// too long and δ too small to come back), the memory starts at α = 0 instead, whose iterate S(b/σ) is x0 for
+    /// plain MISO from x0 = 0. One full gradient, plus one function value for the test.
     fn initialize(&mut self, x0: &Array1<f64>, work: &mut Work) {
         let model = self.sub.model();
         let mut m = Array1::zeros(self.sub.n());
         model.margins(x0.view(), m.view_mut());
+        let start_value = self.sub.value_from_margins(x0.view(), m.view());
         model.loss_derivatives(m.view(), self.alpha.view_mut());
         model.design().matvec_t(self.alpha.view(), self.zbar.view_mut());
         let c = -1.0 / (self.sub.n() as f64 * self.sub.sigma());
         self.zbar *= c;
         self.materialize();
         work.full_gradients += 1;
+        work.function_values += 1;
+        let first = self.sub.value(self.w.view());
+        if first.is_nan() || first > start_value {
+            self.alpha.fill(0.0);
+            self.zbar.fill(0.0);
+            self.materialize();
+            self.zero_start = true;
+        }
+    }
+
+    /// Whether the dual memory started at α = 0 (see `initialize`).
+    pub fn started_at_zero(&self) -> bool {
+        self.zero_start
     }
 }
 
@@ -193,6 +218,24 @@ impl<'a> InnerSolver<'a> for Miso<'a> {
     fn restart_from(&mut self, _w: ArrayView1<f64>) {}
     fn iterate(&self) -> ArrayView1<'_, f64> {
         self.w.view()
+    }
+    fn save_state(&mut self) {
+        keep(&mut self.saved[0], &self.alpha);
+        keep(&mut self.saved[1], &self.zbar);
+        keep(&mut self.saved[2], &self.w);
+        self.saved_start = Some(self.start.clone());
+    }
+    fn restore_state(&mut self) {
+        let Some(start) = self.saved_start.clone() else {
+            return;
+        };
+        back(&mut self.alpha, &self.saved[0]);
+        back(&mut self.zbar, &self.saved[1]);
+        back(&mut self.w, &self.saved[2]);
+        self.start = start;
+        if self.start.is_none() {
+            self.materialize();
+        }
     }
 
     fn epoch(&mut self, work: &mut Work) {

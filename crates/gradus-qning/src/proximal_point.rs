@@ -130,6 +130,27 @@ pub trait InnerSolver<'a>: Send {
     fn known_value(&self) -> Option<f64> {
         None
     }
+    /// Saves the state (iterate and memory: SVRG's snapshot, SAGA's table, MISO's dual scalars, ISTA's margins and
+    /// step estimate) so that [`InnerSolver::restore_state`] can return to it: Cyanure's safeguard in QNing.
+    fn save_state(&mut self);
+    /// Returns to the state of the last [`InnerSolver::save_state`] (no-op before any save); the centre stays
+    /// where it is.
+    fn restore_state(&mut self);
+}
+
+/// `dst ← src`, reusing `dst`'s allocation (the safeguard's copies, made once per outer iteration).
+pub(crate) fn keep(dst: &mut Option<Array1<f64>>, src: &Array1<f64>) {
+    match dst {
+        Some(d) if d.len() == src.len() => d.assign(src),
+        _ => *dst = Some(src.clone()),
+    }
+}
+
+/// `dst ← saved` when something was saved.
+pub(crate) fn back(dst: &mut Array1<f64>, saved: &Option<Array1<f64>>) {
+    if let Some(s) = saved {
+        dst.assign(s);
+    }
 }
 
 /// Runs an inner solver as a [`Method`]: one step = one epoch.

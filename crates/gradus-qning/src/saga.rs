@@ -28,7 +28,7 @@
 //! support for non-strongly convex composite objectives*, NeurIPS; K. Mishchenko, A. Khaled, P. Richtárik (2020),
 //! *Random reshuffling: simple analysis with vast improvements*, NeurIPS (shuffle-once).
 
-use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -36,7 +36,7 @@ use rand::rngs::StdRng;
 use crate::error::{Result, check_start, invalid};
 use crate::lazy::PowerTable;
 use crate::lookahead::prefetch_ahead;
-use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 use crate::sampling::{Sampler, Sampling};
 use crate::svrg::{ScaledIterate, dense_step};
 
@@ -108,7 +108,7 @@ impl SagaParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Saga::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
@@ -127,6 +127,9 @@ pub struct Saga<'a> {
     rng: StdRng,
     /// The current epoch's draws (kept to reuse the allocation).
     plan: Vec<u32>,
+    /// The safeguard's copy: w, the table, ḡ, and whether the table was filled.
+    saved: [Option<Array1<f64>>; 3],
+    saved_filled: bool,
 }
 
 impl<'a> Saga<'a> {
@@ -154,6 +157,8 @@ impl<'a> Saga<'a> {
             sampler: Sampler::unweighted(params.sampling, n),
             rng: StdRng::seed_from_u64(params.seed),
             plan: Vec::new(),
+            saved: [None, None, None],
+            saved_filled: false,
             sub,
         })
     }
@@ -193,6 +198,22 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
     }
     fn iterate(&self) -> ArrayView1<'_, f64> {
         self.w.view()
+    }
+    fn save_state(&mut self) {
+        keep(&mut self.saved[0], &self.w);
+        keep(&mut self.saved[1], &self.table);
+        keep(&mut self.saved[2], &self.mean_grad);
+        self.saved_filled = self.filled;
+    }
+    fn restore_state(&mut self) {
+        if self.saved[0].is_none() {
+            return;
+        }
+        back(&mut self.w, &self.saved[0]);
+        back(&mut self.table, &self.saved[1]);
+        back(&mut self.mean_grad, &self.saved[2]);
+        self.filled = self.saved_filled;
+        self.refresh_beta();
     }
 
     fn epoch(&mut self, work: &mut Work) {

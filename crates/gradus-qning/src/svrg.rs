@@ -40,7 +40,7 @@
 
 use gradus_oracle::design::{axpy, dot};
 use gradus_oracle::memory::prefetch;
-use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work, run};
+use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -49,7 +49,7 @@ use rayon::prelude::*;
 use crate::error::{Result, check_start, invalid};
 use crate::lazy::PowerTable;
 use crate::lookahead::prefetch_ahead;
-use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 use crate::sampling::{Sampler, Sampling};
 
 const SOLVER: &str = "svrg";
@@ -121,7 +121,7 @@ impl SvrgParams {
         observer: &mut dyn Observer,
     ) -> Result<Report> {
         let mut s = Svrg::new(ProximalPoint::new(model, 0.0), x0, self)?;
-        Ok(run(&mut EpochMethod { inner: &mut s }, monitor, config, observer)?)
+        crate::guard::run_guarded(&mut EpochMethod { inner: &mut s }, monitor, config, observer, 0)
     }
 }
 
@@ -141,6 +141,9 @@ pub struct Svrg<'a> {
     plan: Vec<(bool, u32, f64)>,
     sampler: Sampler,
     rng: StdRng,
+    /// The safeguard's copy: w, d̃, ḡ, and whether a snapshot was held.
+    saved: [Option<Array1<f64>>; 3],
+    saved_snapshot: bool,
 }
 
 impl<'a> Svrg<'a> {
@@ -183,6 +186,8 @@ impl<'a> Svrg<'a> {
             eta,
             sampler: Sampler::new(sampling, &li),
             rng: StdRng::seed_from_u64(params.seed),
+            saved: [None, None, None],
+            saved_snapshot: false,
             sub,
         })
     }
@@ -421,6 +426,22 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
     }
     fn iterate(&self) -> ArrayView1<'_, f64> {
         self.w.view()
+    }
+    fn save_state(&mut self) {
+        keep(&mut self.saved[0], &self.w);
+        keep(&mut self.saved[1], &self.snap_deriv);
+        keep(&mut self.saved[2], &self.snap_grad);
+        self.saved_snapshot = self.has_snapshot;
+    }
+    fn restore_state(&mut self) {
+        if self.saved[0].is_none() {
+            return;
+        }
+        back(&mut self.w, &self.saved[0]);
+        back(&mut self.snap_deriv, &self.saved[1]);
+        back(&mut self.snap_grad, &self.saved[2]);
+        self.has_snapshot = self.saved_snapshot;
+        self.refresh_beta();
     }
 
     fn epoch(&mut self, work: &mut Work) {

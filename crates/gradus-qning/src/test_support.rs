@@ -63,3 +63,98 @@ pub fn reference_solution(m: &LinearModel) -> Array1<f64> {
     }
     x
 }
+
+/// An exact inner solver for squared-loss models without λ₁ (test only): one "epoch" solves
+/// (XᵀX/n + σI) w = Xᵀy/n + κz by Gaussian elimination, so the accelerators' Moreau gradients are exact and their
+/// mechanics can be checked by hand.
+pub struct ExactProx<'a> {
+    pub sub: crate::ProximalPoint<'a>,
+    pub w: Array1<f64>,
+}
+
+impl<'a> ExactProx<'a> {
+    pub fn new(model: &'a LinearModel, kappa: f64) -> Self {
+        assert_eq!(model.loss(), Loss::Squared);
+        assert_eq!(model.l1(), 0.0);
+        let sub = crate::ProximalPoint::new(model, kappa);
+        let d = sub.dim();
+        ExactProx {
+            sub,
+            w: Array1::zeros(d),
+        }
+    }
+
+    /// The exact proximal point p(x) and the envelope's value F_κ(x) = h_x(p(x)) and gradient κ(x − p(x)).
+    pub fn envelope(model: &'a LinearModel, kappa: f64, x: &Array1<f64>) -> (Array1<f64>, f64, Array1<f64>) {
+        let mut e = ExactProx::new(model, kappa);
+        e.sub.set_center(x.view());
+        e.solve();
+        let g = (x - &e.w) * kappa;
+        let v = e.sub.value(e.w.view());
+        (e.w, v, g)
+    }
+
+    fn solve(&mut self) {
+        let model = self.sub.model();
+        let Design::Dense(x) = model.design() else {
+            panic!("dense only")
+        };
+        let (n, d) = (model.n() as f64, self.sub.dim());
+        let mut a = x.t().dot(x) / n;
+        for j in 0..d {
+            a[[j, j]] += self.sub.sigma();
+        }
+        let mut b = x.t().dot(&model.labels()) / n;
+        for j in 0..d {
+            b[j] += self.sub.linear_term(j);
+        }
+        // Gaussian elimination with partial pivoting.
+        for c in 0..d {
+            let p = (c..d)
+                .max_by(|&i, &k| a[[i, c]].abs().total_cmp(&a[[k, c]].abs()))
+                .unwrap();
+            for k in 0..d {
+                a.swap([c, k], [p, k]);
+            }
+            b.swap(c, p);
+            for r in c + 1..d {
+                let f = a[[r, c]] / a[[c, c]];
+                for k in c..d {
+                    a[[r, k]] -= f * a[[c, k]];
+                }
+                b[r] -= f * b[c];
+            }
+        }
+        for c in (0..d).rev() {
+            let s: f64 = (c + 1..d).map(|k| a[[c, k]] * self.w[k]).sum();
+            self.w[c] = (b[c] - s) / a[[c, c]];
+        }
+    }
+}
+
+impl<'a> crate::InnerSolver<'a> for ExactProx<'a> {
+    fn name(&self) -> &'static str {
+        "exact"
+    }
+    fn subproblem(&self) -> &crate::ProximalPoint<'a> {
+        &self.sub
+    }
+    fn set_center(&mut self, z: ndarray::ArrayView1<f64>) {
+        self.sub.set_center(z);
+    }
+    fn restart_from(&mut self, w: ndarray::ArrayView1<f64>) {
+        self.w.assign(&w);
+    }
+    fn epoch(&mut self, work: &mut gradus_oracle::Work) {
+        self.solve();
+        work.full_gradients += 1;
+    }
+    fn iterate(&self) -> ndarray::ArrayView1<'_, f64> {
+        self.w.view()
+    }
+    fn known_value(&self) -> Option<f64> {
+        Some(self.sub.value(self.w.view()))
+    }
+    fn save_state(&mut self) {}
+    fn restore_state(&mut self) {}
+}

@@ -44,6 +44,28 @@ pub enum SegError {
         /// Its value.
         value: f64,
     },
+    /// The convex set does not live in the operator's space.
+    #[error("{solver}: the convex set has dimension {got}, but the operator has dimension {expected}")]
+    SetDimension {
+        /// The solver.
+        solver: &'static str,
+        /// The operator's dimension D.
+        expected: usize,
+        /// The set's dimension.
+        got: usize,
+    },
+    /// A user's index stream wrote an index ≥ n (or an empty epoch).
+    #[error("seg: the index stream's epoch {epoch} has {} at position {position} (n = {n})", match index { Some(i) => format!("index {i}"), None => "no index".to_string() })]
+    BadIndex {
+        /// The epoch (0-based) whose sequence was bad.
+        epoch: u64,
+        /// The position in the sequence.
+        position: usize,
+        /// The offending index (`None` for an empty sequence).
+        index: Option<usize>,
+        /// The number of components.
+        n: usize,
+    },
     /// The finite sum has no components (or the operator has dimension 0).
     #[error("{solver}: {what} is empty")]
     Empty {

@@ -1,28 +1,31 @@
 //! Deterministic extragradient (Korpelevich) with the full operator, and gradient descent–ascent as its ω = 0
 //! special case: the baselines of the stochastic methods.
 
-use gradus_oracle::{Method, Monitor, Observer, Operator, Report, RunConfig, StepOutcome, Work, run};
-use ndarray::{Array1, ArrayView1, ArrayViewMut1};
+use gradus_oracle::{ConvexSet, Method, Monitor, Observer, Operator, Report, RunConfig, StepOutcome, Work, run};
+use ndarray::{Array1, ArrayView1};
 
 use crate::averaging::{Averager, Averaging};
 use crate::error::Result;
 use crate::schedule::Schedule;
-use crate::seg::{check_start, descent_ascent_step, extragradient_step};
+use crate::seg::{EpochCallback, EpochView, check_set, check_start, project, step_from, step_in_place};
 
 const SOLVER: &str = "extragradient";
 
 /// Extragradient: find z* with F(z*) = 0 using the full operator F at every step:
 ///
 /// ```text
-/// z̄_k     = z_k − ω_k · F(z_k)        (extrapolation)
-/// z_{k+1} = z_k − γ_k · F(z̄_k)        (update)
+/// z̄_k     = P_Z(z_k − ω_k · F(z_k))        (extrapolation)
+/// z_{k+1} = P_Z(z_k − γ_k · F(z̄_k))        (update)
 /// ```
 ///
-/// With ω = 0 it is gradient descent–ascent, z_{k+1} = z_k − γ F(z_k) ([`ExtragradientParams::gda`]), which
-/// diverges on bilinear games for every constant γ > 0 (|1 − iγσ| > 1) while extragradient converges for
-/// γ = ω < 1/L. Work: two full operator evaluations per iteration (one for GDA) in
-/// [`Work::full_operator_evaluations`]; for a finite sum of n components one iteration costs one epoch
-/// ([`Work::operator_epochs`]).
+/// with P_Z the projection onto a closed convex set Z ([`ExtragradientState::constrained_to`]; the identity, not
+/// computed, when unconstrained). With ω = 0 it is gradient descent–ascent, z_{k+1} = P_Z(z_k − γ F(z_k))
+/// ([`ExtragradientParams::gda`]), which diverges on unconstrained bilinear games for every constant γ > 0
+/// (|1 − iγσ| > 1) while extragradient converges for γ = ω < 1/L.
+///
+/// **Units.** One iteration is one epoch, as for SEG: it evaluates F twice, i.e. 2n component evaluations of a
+/// finite sum ([`Work::full_operator_evaluations`] counts the full evaluations, [`Work::operator_epochs`] gives
+/// epochs); `Stop::iterations(K)` runs K iterations = K epochs. GDA's iteration is half an epoch of work.
 ///
 /// | name | default | range | meaning |
 /// |---|---|---|---|
@@ -118,6 +121,8 @@ pub struct ExtragradientState<'a> {
     value: Array1<f64>,
     iteration: u64,
     averager: Averager,
+    set: Option<&'a dyn ConvexSet>,
+    on_iteration: Option<EpochCallback<'a>>,
 }
 
 impl<'a> ExtragradientState<'a> {
@@ -134,7 +139,30 @@ impl<'a> ExtragradientState<'a> {
             value: Array1::zeros(d),
             iteration: 0,
             averager: Averager::new(params.averaging, z0),
+            set: None,
+            on_iteration: None,
         })
+    }
+
+    /// Restricts the iterates to the closed convex set Z: both half-steps are projected, and z₀ is replaced by
+    /// P_Z(z₀). Errors: the set's dimension differs from the operator's.
+    pub fn constrained_to(mut self, set: &'a dyn ConvexSet) -> Result<Self> {
+        check_set(SOLVER, self.z.len(), set)?;
+        set.project(self.z.view_mut());
+        self.averager = Averager::new(self.params.averaging, self.z.view());
+        self.set = Some(set);
+        Ok(self)
+    }
+
+    /// Calls `callback` after every iteration with z_{k+1}, the reported point and z̄_k ([`EpochView`]).
+    pub fn on_iteration(mut self, callback: impl FnMut(&EpochView) + 'a) -> Self {
+        self.on_iteration = Some(Box::new(callback));
+        self
+    }
+
+    /// Runs on the shared loop ([`gradus_oracle::run`]).
+    pub fn solve(&mut self, config: &RunConfig, monitor: &dyn Monitor, observer: &mut dyn Observer) -> Result<Report> {
+        Ok(run(self, monitor, config, observer)?)
     }
 
     /// The last iterate z_k.
@@ -157,16 +185,35 @@ impl Method for ExtragradientState<'_> {
         let omega = self.params.extrapolation.at(k, k);
         let gamma = self.params.update.at(k, k);
         let operator = self.operator;
-        let full = |z: ArrayView1<f64>, out: ArrayViewMut1<f64>| operator.apply(z, out);
+        operator.apply(self.z.view(), self.value.view_mut());
         if self.params.extrapolation.is_zero() {
-            descent_ascent_step(full, gamma, &mut self.z, &mut self.value);
+            step_in_place(&mut self.z, gamma, &self.value);
             work.full_operator_evaluations += 1;
         } else {
-            extragradient_step(full, omega, gamma, &mut self.z, &mut self.extrapolated, &mut self.value);
+            step_from(&self.z, omega, &self.value, &mut self.extrapolated);
+            project(self.set, &mut self.extrapolated);
+            operator.apply(self.extrapolated.view(), self.value.view_mut());
+            step_in_place(&mut self.z, gamma, &self.value);
             work.full_operator_evaluations += 2;
         }
+        project(self.set, &mut self.z);
         self.iteration += 1;
         self.averager.add(self.z.view());
+        if let Some(callback) = &mut self.on_iteration {
+            let reported = if self.averager.is_active() {
+                self.averager.average()
+            } else {
+                self.z.view()
+            };
+            callback(&EpochView {
+                epoch: self.iteration,
+                iterate: self.z.view(),
+                reported,
+                extrapolated: self.extrapolated.view(),
+                inner_steps: self.iteration,
+                evaluations: 0,
+            });
+        }
         StepOutcome::Continue
     }
 }
@@ -213,6 +260,34 @@ mod tests {
             assert_eq!(eg.work.full_operator_evaluations, 10_000);
             assert_eq!(eg.work.operator_epochs(10), 5000.0);
         }
+    }
+
+    /// Projected extragradient on matching pennies (min_x max_y xᵀAy over simplices): the average of the
+    /// extrapolated points has duality gap ≤ max‖z − z₀‖²/(2γK) over the set (Nemirovski 2004, with γ ≤ 1/L).
+    #[test]
+    fn projected_extragradient_solves_a_matrix_game() {
+        let game = gradus_oracle::MatrixGame::new(vec![ndarray::array![[1.0, -1.0], [-1.0, 1.0]]]).unwrap();
+        let set = game.feasible_set();
+        let z0 = ndarray::array![0.9, 0.1, 0.2, 0.8];
+        let gamma = 0.9 / game.lipschitz();
+        let mut average = Array1::<f64>::zeros(4);
+        let k = 200;
+        let mut state = ExtragradientState::new(&game, z0.view(), &ExtragradientParams::constant(gamma, gamma))
+            .unwrap()
+            .constrained_to(&set)
+            .unwrap()
+            .on_iteration(|v| average += &(&v.extrapolated / k as f64));
+        let report = state
+            .solve(&RunConfig::new(Stop::iterations(k), 1), &NoMetrics, &mut Silent)
+            .unwrap();
+        drop(state);
+        assert!(report.x.iter().all(|v| *v >= 0.0));
+        assert!((report.x[0] + report.x[1] - 1.0).abs() < 1e-14);
+        let gap = game.duality_gap(average.view());
+        // max over the set of ‖z − z₀‖² = max over vertex pairs = 0.9² + 0.1² + 0.9² + 0.1² + … ≤ 4.
+        let bound = 4.0 / (2.0 * gamma * k as f64);
+        assert!(gap >= -1e-15 && gap <= bound, "gap {gap:e}, bound {bound:e}");
+        assert!(game.duality_gap(report.x.view()) < 1e-3);
     }
 
     #[test]

@@ -6,16 +6,15 @@ use ndarray::{Array1, ArrayView1};
 
 /// Metrics, in this order:
 /// - `rel_error` = ‖z − z*‖² / ‖z₀ − z*‖², only when the operator knows its solution (the paper's metric);
-/// - `rel_residual` = ‖F(z)‖² / ‖F(z₀)‖²;
-/// - with [`OperatorMonitor::with_coordinates`], `z[0]`, `z[1]`, … (for trajectory plots of small problems).
+/// - `rel_residual` = ‖F(z)‖² / ‖F(z₀)‖².
 ///
+/// (The iterates themselves reach you through [`crate::SegState::on_epoch`].)
 /// A zero denominator (z₀ = z*, or F(z₀) = 0) is replaced by 1, so the metric is then absolute.
 pub struct OperatorMonitor<'a> {
     operator: &'a dyn Operator,
     solution: Option<Array1<f64>>,
     distance_scale: f64,
     residual_scale: f64,
-    coordinates: usize,
 }
 
 /// ‖v‖².
@@ -42,14 +41,7 @@ impl<'a> OperatorMonitor<'a> {
             solution,
             distance_scale,
             residual_scale: scale_or_one(squared_norm(f0.view())),
-            coordinates: 0,
         }
-    }
-
-    /// Also reports the first `k` coordinates of the iterate.
-    pub fn with_coordinates(mut self, k: usize) -> Self {
-        self.coordinates = k.min(self.operator.dim());
-        self
     }
 }
 
@@ -60,7 +52,6 @@ impl Monitor for OperatorMonitor<'_> {
             names.push("rel_error".to_string());
         }
         names.push("rel_residual".to_string());
-        names.extend((0..self.coordinates).map(|k| format!("z[{k}]")));
         names
     }
 
@@ -72,7 +63,6 @@ impl Monitor for OperatorMonitor<'_> {
         let mut f = Array1::zeros(self.operator.dim());
         self.operator.apply(z, f.view_mut());
         out.push(squared_norm(f.view()) / self.residual_scale);
-        out.extend(z.iter().take(self.coordinates));
     }
 }
 
@@ -85,12 +75,11 @@ mod tests {
     fn relative_metrics_start_at_one() {
         let game = QuadraticGame::random_bilinear(1, 10, 1.0, 1.0, 0.1, 1).unwrap();
         let z0 = ndarray::array![1.0, -2.0];
-        let m = OperatorMonitor::new(&game, z0.view()).with_coordinates(5);
-        assert_eq!(m.names(), vec!["rel_error", "rel_residual", "z[0]", "z[1]"]);
+        let m = OperatorMonitor::new(&game, z0.view());
+        assert_eq!(m.names(), vec!["rel_error", "rel_residual"]);
         let mut out = Vec::new();
         m.evaluate(z0.view(), None, &mut out);
         assert!((out[0] - 1.0).abs() < 1e-15 && (out[1] - 1.0).abs() < 1e-15);
-        assert_eq!(&out[2..], &[1.0, -2.0]);
         m.evaluate(game.solution_view(), None, &mut out);
         assert!(out[0] == 0.0 && out[1] < 1e-24);
         // z₀ = z*: the metrics are absolute rather than NaN.

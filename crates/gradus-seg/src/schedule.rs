@@ -1,8 +1,8 @@
 //! Step-size schedules, used by role: the extrapolation step ω (the look-ahead ū = u − ω F(u)) and the update step
 //! γ (u ← u − γ F(ū)) each have their own [`Schedule`].
 //!
-//! A schedule is evaluated at the epoch k (0-based; one epoch = n inner steps for the stochastic methods, one
-//! iteration for deterministic extragradient) and at the global inner-iteration index t (0-based):
+//! A schedule is evaluated at the epoch k (0-based; one epoch = ⌈n/b⌉ inner steps of batch b for the stochastic
+//! methods, one iteration for deterministic extragradient) and at the global inner-iteration index t (0-based):
 //!
 //! | schedule | step at (k, t) | parameters |
 //! |---|---|---|

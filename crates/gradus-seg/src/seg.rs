@@ -1,73 +1,49 @@
-//! Stochastic extragradient (SEG) for finite-sum operators F = (1/n) Σᵢ Fᵢ, with four ways of choosing the
-//! component: with replacement, random reshuffling, shuffle once, incremental.
+//! Stochastic extragradient (SEG) for finite-sum operators F = (1/n) Σᵢ Fᵢ: mini-batches of any size, four
+//! built-in orders (with replacement, random reshuffling, shuffle once, incremental) or a user's own
+//! [`IndexStream`], and an optional projection onto a closed convex set.
 
-use gradus_oracle::{FiniteSumOperator, Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
-use ndarray::{Array1, ArrayView1, ArrayViewMut1};
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
+use gradus_oracle::{
+    ConvexSet, FiniteSumOperator, Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run,
+};
+use ndarray::{Array1, ArrayView1};
 
 use crate::averaging::{Averager, Averaging};
 use crate::error::{Result, SegError, invalid};
+use crate::sampling::{BatchSize, IndexStream, Sampling};
 use crate::schedule::Schedule;
 
 const SOLVER: &str = "seg";
 
-/// How each inner step picks its component j.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sampling {
-    /// j ~ Uniform{0, …, n − 1}, independently at every inner step ("SEG", the with-replacement baseline).
-    WithReplacement,
-    /// A fresh uniformly random permutation π_k at every epoch, j = π_k(i) ("SEG-RR").
-    RandomReshuffling,
-    /// One random permutation π drawn before the first epoch and reused in every epoch ("SEG-SO").
-    ShuffleOnce,
-    /// The identity order 0, 1, …, n − 1 in every epoch ("IEG", incremental extragradient).
-    Incremental,
-}
-
-impl Sampling {
-    /// Every sampling, in the order of the paper's legends.
-    pub const ALL: [Sampling; 4] = [
-        Sampling::WithReplacement,
-        Sampling::RandomReshuffling,
-        Sampling::ShuffleOnce,
-        Sampling::Incremental,
-    ];
-
-    /// The method's short name as the paper writes it: `SEG`, `SEG-RR`, `SEG-SO`, `IEG`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Sampling::WithReplacement => "SEG",
-            Sampling::RandomReshuffling => "SEG-RR",
-            Sampling::ShuffleOnce => "SEG-SO",
-            Sampling::Incremental => "IEG",
-        }
-    }
-}
-
-/// Stochastic extragradient with a choice of [`Sampling`]: find z* with F(z*) = 0 for F = (1/n) Σᵢ Fᵢ.
+/// Stochastic extragradient with a choice of [`Sampling`] and [`BatchSize`]: find z* with F(z*) = 0 for
+/// F = (1/n) Σᵢ Fᵢ, or, with a convex set Z ([`SegState::constrained_to`]), z* ∈ Z with
+/// ⟨F(z*), z − z*⟩ ≥ 0 for all z ∈ Z.
 ///
-/// One epoch k (one [`Method::step`]) runs n inner steps from u₀ = z_k; inner step i uses one component j and
-/// evaluates it twice, at the current point and at the extrapolated one:
+/// One epoch k (one [`Method::step`]) walks through the epoch's index sequence in batches S (b_t indices at inner
+/// step t); each inner step evaluates the SAME batch twice, at the current point and at the extrapolated one:
 ///
 /// ```text
-/// ū       = uᵢ − ω · Fⱼ(uᵢ)        (extrapolation, step ω)
-/// uᵢ₊₁    = uᵢ − γ · Fⱼ(ū)         (update with the SAME component j, step γ)
+/// g_S(z)  = (1/|S|) Σ_{j ∈ S} Fⱼ(z)
+/// ū       = P_Z(u − ω · g_S(u))         (extrapolation, step ω)
+/// u⁺      = P_Z(u − γ · g_S(ū))         (update, step γ)
 /// ```
 ///
-/// and z_{k+1} = u_n. j is drawn i.i.d. uniform (with replacement), or j = π(i) for a permutation π that is fresh
-/// every epoch (random reshuffling), drawn once (shuffle once) or the identity (incremental). With ω = 0 this is
-/// stochastic gradient descent–ascent (SGDA, [`SegParams::sgda`]): uᵢ₊₁ = uᵢ − γ Fⱼ(uᵢ), one evaluation per inner
-/// step. Work: 2n component evaluations per epoch ([`Work::operator_evaluations`]; n for SGDA), so
-/// [`Work::operator_epochs`] counts epochs. Stop with [`gradus_oracle::Stop::iterations`] (iterations are epochs);
-/// `max_passes` counts gradient passes and does not see operator work.
+/// with P_Z the identity when unconstrained (no projection is computed then). z_{k+1} is the last inner iterate of
+/// epoch k. The sequence is n i.i.d. uniform indices (with replacement), a permutation that is fresh every epoch
+/// (random reshuffling), drawn once (shuffle once) or the identity (incremental), or what a user's
+/// [`IndexStream`] writes. With ω = 0 this is stochastic gradient descent–ascent (SGDA, [`SegParams::sgda`]):
+/// u⁺ = P_Z(u − γ g_S(u)), one evaluation per index.
+///
+/// **Units.** One iteration of the run loop (what [`gradus_oracle::Stop::iterations`] counts and trace rows
+/// number) is one epoch: 2n component evaluations ([`Work::operator_evaluations`]; n for SGDA) whatever the
+/// batch size, so [`Work::operator_epochs`] equals the epoch count. Inner steps per epoch: ⌈n/b⌉ for a constant
+/// b (the last batch holds the remainder).
 ///
 /// | name | default | range | meaning |
 /// |---|---|---|---|
-/// | `sampling` | — | [`Sampling`] | how components are picked |
+/// | `sampling` | — | [`Sampling`] | how components are ordered in an epoch |
 /// | `extrapolation` (ω) | — | [`Schedule`], ≥ 0 (0 = SGDA) | look-ahead step |
 /// | `update` (γ) | — | [`Schedule`], > 0 | update step |
+/// | `batch` | `Constant(1)` | [`BatchSize`], b ≥ 1, capped at n | indices per inner step (constant or growing) |
 /// | `averaging` | [`Averaging::None`] | [`Averaging`], β ∈ [0, 1) | which point is reported |
 /// | `seed` | 0 | any u64 | the random stream (sampling draws, permutations); same seed ⇒ same bits |
 /// | `record_inner_every` | none | ≥ 1 | record ‖u_t − z*‖² every this many inner steps (needs a known z*) |
@@ -83,27 +59,34 @@ impl Sampling {
 ///
 /// ```
 /// use gradus_oracle::{QuadraticGame, RunConfig, Silent, Status, Stop};
-/// use gradus_seg::{OperatorMonitor, Sampling, SegParams};
+/// use gradus_seg::{BatchSize, OperatorMonitor, Sampling, SegParams};
 /// use ndarray::Array1;
 ///
 /// let game = QuadraticGame::random_identical(3, 50, 1.0, 2.0, 1).unwrap();
 /// let z0 = Array1::from_elem(6, 1.0);
 /// let params = SegParams::constant(Sampling::RandomReshuffling, 0.02, 0.01).seed(7);
 /// let monitor = OperatorMonitor::new(&game, z0.view());
-/// let config = RunConfig::new(Stop::iterations(200), 50);
+/// let config = RunConfig::new(Stop::iterations(200), 50); // 200 epochs
 /// let report = params.solve(&game, z0.view(), &config, &monitor, &mut Silent).unwrap();
 /// assert_eq!(report.status, Status::MaxIterations);
 /// assert_eq!(report.work.operator_epochs(50), 200.0);
 /// assert!(report.trace.last_value("rel_error").unwrap() < 1e-3);
+///
+/// // Mini-batches of 5: 10 inner steps per epoch, the same 2n evaluations per epoch.
+/// let batched = params.batch(BatchSize::Constant(5));
+/// let report = batched.solve(&game, z0.view(), &config, &monitor, &mut Silent).unwrap();
+/// assert_eq!(report.work.operator_evaluations, 200 * 2 * 50);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SegParams {
-    /// How components are picked.
+    /// How components are ordered in an epoch.
     pub sampling: Sampling,
     /// The extrapolation step ω.
     pub extrapolation: Schedule,
     /// The update step γ.
     pub update: Schedule,
+    /// The mini-batch size of each inner step.
+    pub batch: BatchSize,
     /// Which point is reported.
     pub averaging: Averaging,
     /// The seed of the random stream.
@@ -113,12 +96,13 @@ pub struct SegParams {
 }
 
 impl SegParams {
-    /// SEG with the given sampling, extrapolation schedule ω and update schedule γ.
+    /// SEG with the given sampling, extrapolation schedule ω and update schedule γ (batch size 1).
     pub fn new(sampling: Sampling, extrapolation: Schedule, update: Schedule) -> Self {
         SegParams {
             sampling,
             extrapolation,
             update,
+            batch: BatchSize::Constant(1),
             averaging: Averaging::None,
             seed: 0,
             record_inner_every: None,
@@ -130,7 +114,7 @@ impl SegParams {
         SegParams::new(sampling, Schedule::Constant(omega), Schedule::Constant(gamma))
     }
 
-    /// Stochastic gradient descent–ascent: ω = 0, so uᵢ₊₁ = uᵢ − γ Fⱼ(uᵢ) (one evaluation per inner step).
+    /// Stochastic gradient descent–ascent: ω = 0, so u⁺ = u − γ g_S(u) (one evaluation per index).
     pub fn sgda(sampling: Sampling, update: Schedule) -> Self {
         SegParams::new(sampling, Schedule::Constant(0.0), update)
     }
@@ -138,6 +122,12 @@ impl SegParams {
     /// Sets the seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Sets the mini-batch size.
+    pub fn batch(mut self, batch: BatchSize) -> Self {
+        self.batch = batch;
         self
     }
 
@@ -157,6 +147,7 @@ impl SegParams {
     pub fn validate(&self) -> Result<()> {
         self.extrapolation.validate(SOLVER, "extrapolation step", true)?;
         self.update.validate(SOLVER, "update step", false)?;
+        self.batch.validate(SOLVER)?;
         self.averaging.validate(SOLVER)?;
         if self.record_inner_every == Some(0) {
             return Err(invalid(SOLVER, "record_inner_every", 0, "must be >= 1"));
@@ -164,7 +155,14 @@ impl SegParams {
         Ok(())
     }
 
+    /// The solver's state on `operator` from `z0` (to add a constraint, an index stream or an epoch callback
+    /// before running it).
+    pub fn state<'a>(&self, operator: &'a dyn FiniteSumOperator, z0: ArrayView1<f64>) -> Result<SegState<'a>> {
+        SegState::new(operator, z0, self)
+    }
+
     /// Solves from `z0` on the shared loop ([`gradus_oracle::run`]); pass `config.epoch_size` = n.
+    /// `Stop::iterations(K)` runs K epochs.
     ///
     /// Errors: invalid parameters, an operator with no components or dimension 0, a starting point of the wrong
     /// length or with non-finite entries, inner recording without a known solution, and the errors of
@@ -178,10 +176,30 @@ impl SegParams {
         monitor: &dyn Monitor,
         observer: &mut dyn Observer,
     ) -> Result<Report> {
-        let mut state = SegState::new(operator, z0, self)?;
-        Ok(run(&mut state, monitor, config, observer)?)
+        SegState::new(operator, z0, self)?.solve(config, monitor, observer)
     }
 }
+
+/// What an epoch callback sees after each epoch (or each iteration of deterministic extragradient).
+#[derive(Debug, Clone, Copy)]
+pub struct EpochView<'v> {
+    /// Epochs done (1 after the first).
+    pub epoch: u64,
+    /// The last iterate z_k.
+    pub iterate: ArrayView1<'v, f64>,
+    /// The reported point: z_k, or its running average when averaging is on.
+    pub reported: ArrayView1<'v, f64>,
+    /// The last extrapolated point ū (for deterministic extragradient, z̄_{k−1} of the step that made z_k: the
+    /// points whose average the classical gap bounds are stated for).
+    pub extrapolated: ArrayView1<'v, f64>,
+    /// Inner steps done.
+    pub inner_steps: u64,
+    /// Component evaluations done (full evaluations count n each).
+    pub evaluations: u64,
+}
+
+/// A callback receiving each epoch's iterate.
+pub type EpochCallback<'a> = Box<dyn FnMut(&EpochView) + 'a>;
 
 /// Checks the operator and the starting point (shared by the solvers of this crate).
 pub(crate) fn check_start(solver: &'static str, dim: usize, z0: ArrayView1<f64>) -> Result<()> {
@@ -202,6 +220,19 @@ pub(crate) fn check_start(solver: &'static str, dim: usize, z0: ArrayView1<f64>)
         return Err(SegError::NonFiniteStart { solver, index, value });
     }
     Ok(())
+}
+
+/// Checks that a set lives in the operator's space.
+pub(crate) fn check_set(solver: &'static str, dim: usize, set: &dyn ConvexSet) -> Result<()> {
+    if set.dim() == dim {
+        Ok(())
+    } else {
+        Err(SegError::SetDimension {
+            solver,
+            expected: dim,
+            got: set.dim(),
+        })
+    }
 }
 
 /// out = u − s · v, entrywise on contiguous buffers.
@@ -226,36 +257,34 @@ fn contiguous(a: &Array1<f64>) -> &[f64] {
     a.as_slice().expect("solver buffers are contiguous")
 }
 
-/// One extragradient step with the operator `eval` (a component Fⱼ, or F itself):
-/// ū = u − ω·eval(u), then u ← u − γ·eval(ū). `extrapolated` and `value` are scratch buffers.
-pub(crate) fn extragradient_step(
-    eval: impl Fn(ArrayView1<f64>, ArrayViewMut1<f64>),
-    omega: f64,
-    gamma: f64,
-    u: &mut Array1<f64>,
-    extrapolated: &mut Array1<f64>,
-    value: &mut Array1<f64>,
-) {
-    eval(u.view(), value.view_mut());
-    step_from(u, omega, value, extrapolated);
-    eval(extrapolated.view(), value.view_mut());
-    step_in_place(u, gamma, value);
-}
-
-/// One gradient descent–ascent step: u ← u − γ·eval(u).
-pub(crate) fn descent_ascent_step(
-    eval: impl Fn(ArrayView1<f64>, ArrayViewMut1<f64>),
-    gamma: f64,
-    u: &mut Array1<f64>,
-    value: &mut Array1<f64>,
-) {
-    eval(u.view(), value.view_mut());
-    step_in_place(u, gamma, value);
+/// z ← P_Z(z) when there is a set.
+pub(crate) fn project(set: Option<&dyn ConvexSet>, z: &mut Array1<f64>) {
+    if let Some(set) = set {
+        set.project(z.view_mut());
+    }
 }
 
 /// ‖a − b‖².
 pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+/// out = g_S(z) = (1/|S|) Σ_{j ∈ S} Fⱼ(z); `scratch` holds each term for |S| > 1 (|S| = 1 writes Fⱼ(z) directly).
+fn batch_mean(
+    operator: &dyn FiniteSumOperator,
+    batch: &[usize],
+    z: &Array1<f64>,
+    out: &mut Array1<f64>,
+    scratch: &mut Array1<f64>,
+) {
+    operator.apply_component(batch[0], z.view(), out.view_mut());
+    if batch.len() > 1 {
+        for &j in &batch[1..] {
+            operator.apply_component(j, z.view(), scratch.view_mut());
+            *out += &*scratch;
+        }
+        *out *= 1.0 / batch.len() as f64;
+    }
 }
 
 /// ‖u_t − z*‖² recorded every `every` inner steps.
@@ -266,7 +295,7 @@ struct InnerRecorder {
     values: Vec<(u64, f64)>,
 }
 
-/// The state of SEG: the iterate, the order of the current epoch, the random stream and preallocated buffers.
+/// The state of SEG: the iterate, the index stream, the optional set and epoch callback, preallocated buffers.
 /// No allocation happens inside an epoch.
 pub struct SegState<'a> {
     operator: &'a dyn FiniteSumOperator,
@@ -274,16 +303,22 @@ pub struct SegState<'a> {
     u: Array1<f64>,
     extrapolated: Array1<f64>,
     value: Array1<f64>,
+    scratch: Array1<f64>,
     order: Vec<usize>,
-    rng: StdRng,
+    stream: Box<dyn IndexStream + 'a>,
+    set: Option<&'a dyn ConvexSet>,
+    on_epoch: Option<EpochCallback<'a>>,
     epoch: u64,
     iteration: u64,
+    evaluations: u64,
     averager: Averager,
     recorder: Option<InnerRecorder>,
+    error: Option<SegError>,
 }
 
 impl<'a> SegState<'a> {
-    /// Validates `params`, the operator and z₀; draws the shuffle-once permutation.
+    /// Validates `params`, the operator and z₀; builds the sampling's index stream (shuffle once draws its
+    /// permutation here).
     pub fn new(operator: &'a dyn FiniteSumOperator, z0: ArrayView1<f64>, params: &SegParams) -> Result<Self> {
         params.validate()?;
         let n = operator.len();
@@ -309,24 +344,56 @@ impl<'a> SegState<'a> {
                 })
             }
         };
-        let mut rng = StdRng::seed_from_u64(params.seed);
-        let mut order: Vec<usize> = (0..n).collect();
-        if params.sampling == Sampling::ShuffleOnce {
-            order.shuffle(&mut rng);
-        }
         Ok(SegState {
             operator,
             params: *params,
             u: z0.to_owned(),
             extrapolated: Array1::zeros(d),
             value: Array1::zeros(d),
-            order,
-            rng,
+            scratch: Array1::zeros(d),
+            order: Vec::with_capacity(n),
+            stream: params.sampling.stream(n, params.seed),
+            set: None,
+            on_epoch: None,
             epoch: 0,
             iteration: 0,
+            evaluations: 0,
             averager: Averager::new(params.averaging, z0),
             recorder,
+            error: None,
         })
+    }
+
+    /// Restricts the iterates to the closed convex set Z: both half-steps are projected, and z₀ is replaced by
+    /// P_Z(z₀). Errors: the set's dimension differs from the operator's.
+    pub fn constrained_to(mut self, set: &'a dyn ConvexSet) -> Result<Self> {
+        check_set(SOLVER, self.u.len(), set)?;
+        set.project(self.u.view_mut());
+        self.averager = Averager::new(self.params.averaging, self.u.view());
+        self.set = Some(set);
+        Ok(self)
+    }
+
+    /// Replaces the sampling's index stream by a user's own (the `sampling` parameter then only names the run).
+    pub fn with_index_stream(mut self, stream: Box<dyn IndexStream + 'a>) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Calls `callback` after every epoch with the epoch's iterates ([`EpochView`]).
+    pub fn on_epoch(mut self, callback: impl FnMut(&EpochView) + 'a) -> Self {
+        self.on_epoch = Some(Box::new(callback));
+        self
+    }
+
+    /// Runs on the shared loop ([`gradus_oracle::run`]); `Stop::iterations(K)` runs K epochs. Errors: those of
+    /// the loop, and [`SegError::BadIndex`] when a user's index stream wrote an index ≥ n or nothing.
+    pub fn solve(&mut self, config: &RunConfig, monitor: &dyn Monitor, observer: &mut dyn Observer) -> Result<Report> {
+        let report = run(self, monitor, config, observer)?;
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(report),
+        }
     }
 
     /// The last iterate z_k (equal to [`Method::iterate`] without averaging).
@@ -344,10 +411,19 @@ impl<'a> SegState<'a> {
         self.iteration
     }
 
-    /// The order of the last epoch (for random reshuffling, the permutation it used; for with-replacement sampling
-    /// this is the identity and unused).
+    /// Component evaluations done.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations
+    }
+
+    /// The index sequence of the last epoch.
     pub fn order(&self) -> &[usize] {
         &self.order
+    }
+
+    /// The error that stopped the run early (a bad index from a user's stream), if any.
+    pub fn error(&self) -> Option<&SegError> {
+        self.error.as_ref()
     }
 
     /// The recorded (inner step t, ‖u_t − z*‖²) pairs, when recording was asked for.
@@ -361,6 +437,25 @@ impl<'a> SegState<'a> {
             .as_mut()
             .map_or_else(Vec::new, |r| std::mem::take(&mut r.values))
     }
+
+    /// Checks the epoch's sequence: non-empty, every index < n.
+    fn check_order(&self, n: usize) -> Option<SegError> {
+        if self.order.is_empty() {
+            return Some(SegError::BadIndex {
+                epoch: self.epoch,
+                position: 0,
+                index: None,
+                n,
+            });
+        }
+        let (position, &index) = self.order.iter().enumerate().find(|(_, j)| **j >= n)?;
+        Some(SegError::BadIndex {
+            epoch: self.epoch,
+            position,
+            index: Some(index),
+            n,
+        })
+    }
 }
 
 impl Method for SegState<'_> {
@@ -373,41 +468,44 @@ impl Method for SegState<'_> {
     }
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
-        let n = self.order.len();
+        let n = self.operator.len();
         let p = self.params;
-        if p.sampling == Sampling::RandomReshuffling {
-            self.order.shuffle(&mut self.rng);
+        self.stream.next_epoch(n, &mut self.order);
+        if let Some(e) = self.check_order(n) {
+            self.error = Some(e);
+            return StepOutcome::Stalled;
         }
+        let order = std::mem::take(&mut self.order);
         if let Some(r) = &mut self.recorder {
-            r.values.reserve(n / r.every as usize + 1);
+            r.values.reserve(order.len() / r.every as usize + 1);
         }
         let sgda = p.extrapolation.is_zero();
         let varies = p.extrapolation.varies_within_epoch() || p.update.varies_within_epoch();
         let mut omega = p.extrapolation.at(self.epoch, self.iteration);
         let mut gamma = p.update.at(self.epoch, self.iteration);
-        let operator = self.operator;
-        for i in 0..n {
-            let j = match p.sampling {
-                Sampling::WithReplacement => self.rng.random_range(0..n),
-                _ => self.order[i],
-            };
+        let (operator, set) = (self.operator, self.set);
+        let mut evaluations = 0u64;
+        let mut start = 0;
+        while start < order.len() {
+            let b = p.batch.at(self.iteration, n).min(order.len() - start);
+            let batch = &order[start..start + b];
+            start += b;
             if varies {
                 omega = p.extrapolation.at(self.epoch, self.iteration);
                 gamma = p.update.at(self.epoch, self.iteration);
             }
-            let component = |z: ArrayView1<f64>, out: ArrayViewMut1<f64>| operator.apply_component(j, z, out);
+            batch_mean(operator, batch, &self.u, &mut self.value, &mut self.scratch);
             if sgda {
-                descent_ascent_step(component, gamma, &mut self.u, &mut self.value);
+                step_in_place(&mut self.u, gamma, &self.value);
+                evaluations += b as u64;
             } else {
-                extragradient_step(
-                    component,
-                    omega,
-                    gamma,
-                    &mut self.u,
-                    &mut self.extrapolated,
-                    &mut self.value,
-                );
+                step_from(&self.u, omega, &self.value, &mut self.extrapolated);
+                project(set, &mut self.extrapolated);
+                batch_mean(operator, batch, &self.extrapolated, &mut self.value, &mut self.scratch);
+                step_in_place(&mut self.u, gamma, &self.value);
+                evaluations += 2 * b as u64;
             }
+            project(set, &mut self.u);
             self.iteration += 1;
             if let Some(r) = &mut self.recorder
                 && self.iteration.is_multiple_of(r.every)
@@ -416,9 +514,26 @@ impl Method for SegState<'_> {
                 r.values.push((self.iteration, d));
             }
         }
-        work.operator_evaluations += if sgda { n as u64 } else { 2 * n as u64 };
+        self.order = order;
+        work.operator_evaluations += evaluations;
+        self.evaluations += evaluations;
         self.epoch += 1;
         self.averager.add(self.u.view());
+        if let Some(callback) = &mut self.on_epoch {
+            let reported = if self.averager.is_active() {
+                self.averager.average()
+            } else {
+                self.u.view()
+            };
+            callback(&EpochView {
+                epoch: self.epoch,
+                iterate: self.u.view(),
+                reported,
+                extrapolated: self.extrapolated.view(),
+                inner_steps: self.iteration,
+                evaluations: self.evaluations,
+            });
+        }
         StepOutcome::Continue
     }
 }
@@ -427,6 +542,7 @@ impl Method for SegState<'_> {
 mod tests {
     use super::*;
     use gradus_oracle::{NoMetrics, Operator, QuadraticGame, Silent, Status, Stop};
+    use ndarray::ArrayViewMut1;
     use std::sync::Mutex;
 
     /// A finite sum Fᵢ(z) = z − i that records the component index of every evaluation.
@@ -658,6 +774,177 @@ mod tests {
                 .err()
                 .unwrap(),
             SegError::Unsupported { .. }
+        ));
+    }
+
+    /// A naive reference of one mini-batch SEG run (the textbook update, written out with plain vectors) on the
+    /// index sequences the solver used.
+    fn reference_minibatch(
+        game: &QuadraticGame,
+        z0: &[f64],
+        orders: &[Vec<usize>],
+        batch: BatchSize,
+        omega: f64,
+        gamma: f64,
+        set: Option<&dyn ConvexSet>,
+    ) -> Vec<f64> {
+        let n = game.len();
+        let d = z0.len();
+        let mut u = Array1::from(z0.to_vec());
+        let mut k = 0u64;
+        let mean_at = |batch: &[usize], z: &Array1<f64>| {
+            let mut sum = Array1::<f64>::zeros(d);
+            let mut f = Array1::<f64>::zeros(d);
+            for &j in batch {
+                game.apply_component(j, z.view(), f.view_mut());
+                sum += &f;
+            }
+            sum / batch.len() as f64
+        };
+        for order in orders {
+            let mut start = 0;
+            while start < order.len() {
+                let b = batch.at(k, n).min(order.len() - start);
+                let s = &order[start..start + b];
+                let mut bar = &u - &(omega * &mean_at(s, &u));
+                if let Some(set) = set {
+                    set.project(bar.view_mut());
+                }
+                u = &u - &(gamma * &mean_at(s, &bar));
+                if let Some(set) = set {
+                    set.project(u.view_mut());
+                }
+                start += b;
+                k += 1;
+            }
+        }
+        u.to_vec()
+    }
+
+    #[test]
+    fn minibatches_and_projections_match_a_naive_reference() {
+        let game = QuadraticGame::random_bilinear(3, 10, 0.5, 2.0, 0.3, 4).unwrap();
+        let z0 = vec![1.0, -1.0, 0.5, 2.0, 0.0, -0.5];
+        let ball = gradus_oracle::Ball::origin(6, 0.8).unwrap();
+        for sampling in Sampling::ALL {
+            for batch in [
+                BatchSize::Constant(1),
+                BatchSize::Constant(3),
+                BatchSize::Constant(10),
+                BatchSize::Polynomial { b0: 1.0, power: 1.2 },
+                BatchSize::Geometric { b0: 2.0, ratio: 1.3 },
+            ] {
+                for set in [None, Some(&ball as &dyn ConvexSet)] {
+                    let p = SegParams::constant(sampling, 0.2, 0.1).seed(5).batch(batch);
+                    let mut orders = Vec::new();
+                    let mut state = SegState::new(&game, ndarray::ArrayView1::from(&z0), &p).unwrap();
+                    let mut start = z0.clone();
+                    if let Some(set) = set {
+                        state = state.constrained_to(set).unwrap();
+                        start = state.last_iterate().to_vec();
+                    }
+                    let mut work = Work::default();
+                    for _ in 0..15 {
+                        state.step(&mut work);
+                        orders.push(state.order().to_vec());
+                    }
+                    let want = reference_minibatch(&game, &start, &orders, batch, 0.2, 0.1, set);
+                    let got = state.last_iterate().to_vec();
+                    let err = got.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+                    assert!(
+                        err < 1e-13,
+                        "{} {batch:?} constrained {}: {err:e}",
+                        sampling.name(),
+                        set.is_some()
+                    );
+                    // Every epoch costs 2n evaluations, whatever the batch.
+                    assert_eq!(work.operator_evaluations, 15 * 2 * 10);
+                    if set.is_some() {
+                        assert!(state.last_iterate().dot(&state.last_iterate()) <= 0.64 + 1e-12);
+                    }
+                }
+            }
+        }
+        // With b = n, random reshuffling is deterministic extragradient (one full batch per epoch).
+        let p = SegParams::constant(Sampling::RandomReshuffling, 0.2, 0.1).batch(BatchSize::Constant(10));
+        let eg = crate::ExtragradientParams::constant(0.2, 0.1);
+        let config = RunConfig::new(Stop::iterations(20), 10);
+        let a = p
+            .solve(&game, ndarray::ArrayView1::from(&z0), &config, &NoMetrics, &mut Silent)
+            .unwrap();
+        let b = eg
+            .solve(&game, ndarray::ArrayView1::from(&z0), &config, &NoMetrics, &mut Silent)
+            .unwrap();
+        let err = (&a.x - &b.x).iter().map(|v| v.abs()).fold(0.0, f64::max);
+        assert!(err < 1e-13, "{err:e}");
+        assert_eq!(a.work.operator_epochs(10), b.work.operator_epochs(10));
+    }
+
+    /// A stream that visits the components backwards, then writes an out-of-range index.
+    struct Scripted {
+        epochs: u64,
+    }
+
+    impl IndexStream for Scripted {
+        fn next_epoch(&mut self, n: usize, out: &mut Vec<usize>) {
+            out.clear();
+            self.epochs += 1;
+            if self.epochs <= 2 {
+                out.extend((0..n).rev());
+            } else {
+                out.extend([0, n + 3]);
+            }
+        }
+    }
+
+    #[test]
+    fn user_streams_and_epoch_callbacks() {
+        let game = QuadraticGame::random_identical(2, 10, 1.0, 2.0, 2).unwrap();
+        let z0 = Array1::from_elem(4, 1.0);
+        let p = SegParams::constant(Sampling::Incremental, 0.1, 0.05);
+        let mut seen = Vec::new();
+        let mut state = SegState::new(&game, z0.view(), &p)
+            .unwrap()
+            .with_index_stream(Box::new(Scripted { epochs: 0 }))
+            .on_epoch(|v| seen.push((v.epoch, v.iterate.to_vec(), v.evaluations)));
+        let mut work = Work::default();
+        state.step(&mut work);
+        assert_eq!(state.order(), &[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        let r = state.solve(&RunConfig::new(Stop::iterations(5), 10), &NoMetrics, &mut Silent);
+        assert!(matches!(
+            r,
+            Err(SegError::BadIndex {
+                epoch: 2,
+                position: 1,
+                index: Some(13),
+                n: 10
+            })
+        ));
+        let last = state.last_iterate().to_vec();
+        drop(state);
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].0, 1);
+        assert_eq!(seen[1].1, last);
+        assert_eq!(seen[1].2, 40);
+        // A set of the wrong dimension is a typed error.
+        let ball = gradus_oracle::Ball::origin(3, 1.0).unwrap();
+        assert!(matches!(
+            SegState::new(&game, z0.view(), &p)
+                .unwrap()
+                .constrained_to(&ball)
+                .err()
+                .unwrap(),
+            SegError::SetDimension {
+                expected: 4,
+                got: 3,
+                ..
+            }
+        ));
+        assert!(matches!(
+            SegState::new(&game, z0.view(), &p.batch(BatchSize::Constant(0)))
+                .err()
+                .unwrap(),
+            SegError::InvalidParameter { name: "batch size", .. }
         ));
     }
 

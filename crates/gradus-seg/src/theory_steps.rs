@@ -13,25 +13,43 @@
 //! | [`affine_switching_steps`] | γ_max up to epoch k*, then 2(2k + 1)/(μn(k + 1)²) | 4γ_k | affine, decreasing step |
 //! | [`monotone_gamma_max`] | 1 / (3√(2n(n − 1)) L_max) | — | monotone case |
 //!
-//! Constants ([`Constants::of`]): n, μ (strong monotonicity), L (Lipschitz constant of F), L_max = max Lᵢ and
-//! A = (2/n) Σ Lᵢ². For bilinear games the paper's code sets μ := σ_min(M̄) ([`Constants::with_mu`]), since a
-//! bilinear operator is not strongly monotone.
+//! Constants ([`Constants::of`]): n, μ, L (Lipschitz constant of F), L_max = max Lᵢ and A = (2/n) Σ Lᵢ². μ is
+//! the strong-monotonicity modulus when it is positive; otherwise, for an affine operator that reports σ_min of
+//! its matrix ([`gradus_oracle::Operator::min_singular_value`], e.g. a bilinear game), μ := σ_min(M̄), as the
+//! paper's code does for bilinear games; [`Constants::mu_source`] says which. [`Constants::with_mu`] overrides it.
 
 use gradus_oracle::FiniteSumOperator;
 
 use crate::error::{Result, SegError};
+use crate::sampling::Sampling;
 use crate::schedule::Schedule;
-use crate::seg::{Sampling, SegParams};
+use crate::seg::SegParams;
 
 const SOLVER: &str = "theory-steps";
+
+/// Where [`Constants::mu`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuSource {
+    /// The operator's strong-monotonicity modulus (> 0).
+    StrongMonotonicity,
+    /// σ_min(M̄) of an affine operator that is not strongly monotone (the paper's convention for bilinear games).
+    MinSingularValue,
+    /// Neither is known and positive: μ = 0 (formulas that need μ > 0 return an error).
+    Unknown,
+    /// Set by hand ([`Constants::with_mu`]).
+    Given,
+}
 
 /// The problem constants the step formulas use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Constants {
     /// The number of components n.
     pub n: usize,
-    /// The strong-monotonicity modulus μ (for bilinear games, σ_min(M̄)).
+    /// μ: the strong-monotonicity modulus, or σ_min(M̄) for an affine operator that is merely monotone (see
+    /// [`Constants::mu_source`]).
     pub mu: f64,
+    /// Where μ comes from.
+    pub mu_source: MuSource,
     /// L, the Lipschitz constant of F.
     pub l: f64,
     /// L_max = max Lᵢ.
@@ -41,22 +59,33 @@ pub struct Constants {
 }
 
 impl Constants {
-    /// Reads n, μ, L and the Lᵢ from the operator and computes L_max and A = (2/n) Σ Lᵢ².
+    /// Reads n, μ, L and the Lᵢ from the operator and computes L_max and A = (2/n) Σ Lᵢ². μ is the strong
+    /// monotonicity when positive, else σ_min(M̄) when the operator reports one above 1e-7 L (smaller values are the
+    /// round-off of a singular M̄), else 0.
     pub fn of(operator: &dyn FiniteSumOperator) -> Self {
         let n = operator.len();
         let squares: f64 = (0..n).map(|i| operator.component_lipschitz(i).powi(2)).sum();
+        let strong = operator.strong_monotonicity();
+        let (mu, mu_source) = match operator.min_singular_value() {
+            _ if strong > 0.0 => (strong, MuSource::StrongMonotonicity),
+            // σ_min from the eigenvalues of M̄ᵀM̄ carries round-off of about √ε·L ≈ 1.5e-8 L: below 1e-7 L it is 0.
+            Some(s) if s > 1e-7 * operator.lipschitz() => (s, MuSource::MinSingularValue),
+            _ => (0.0, MuSource::Unknown),
+        };
         Constants {
             n,
-            mu: operator.strong_monotonicity(),
+            mu,
+            mu_source,
             l: operator.lipschitz(),
             l_max: operator.max_component_lipschitz(),
             a: growth_constant(squares, n),
         }
     }
 
-    /// The same constants with μ replaced (for bilinear games: μ := σ_min(M̄)).
+    /// The same constants with μ replaced by hand.
     pub fn with_mu(mut self, mu: f64) -> Self {
         self.mu = mu;
+        self.mu_source = MuSource::Given;
         self
     }
 
@@ -73,7 +102,7 @@ impl Constants {
         }
         if mu && !(self.mu.is_finite() && self.mu > 0.0) {
             return unsupported(format!(
-                "the formula needs mu > 0, got {} (for a bilinear game use Constants::with_mu(sigma_min))",
+                "the formula needs mu > 0, got {} (the operator is neither strongly monotone nor affine with sigma_min > 0; set it with Constants::with_mu)",
                 self.mu
             ));
         }
@@ -208,6 +237,7 @@ mod tests {
         Constants {
             n,
             mu,
+            mu_source: MuSource::Given,
             l,
             l_max,
             a: 2.0 * l_max * l_max,
@@ -255,14 +285,25 @@ mod tests {
         let game = QuadraticGame::random_bilinear(3, 10, 1.0, 2.0, 0.1, 1).unwrap();
         let c = Constants::of(&game);
         assert_eq!(c.n, 10);
-        assert_eq!(c.mu, 0.0);
+        // A bilinear game is not strongly monotone: μ := σ_min(M̄), the paper's convention.
+        assert_eq!(c.mu, game.min_singular_value());
+        assert_eq!(c.mu_source, MuSource::MinSingularValue);
         assert!((c.a - 2.0 * c.l_max * c.l_max).abs() < 1e-12);
+        assert!(bilinear_shuffling_gamma(&c).unwrap() > 0.0);
+        // A strongly monotone game keeps its μ.
+        let sm = QuadraticGame::random_identical(3, 10, 0.5, 2.0, 1).unwrap();
+        let c = Constants::of(&sm);
+        assert_eq!(c.mu_source, MuSource::StrongMonotonicity);
+        assert!((c.mu - 0.5).abs() < 1e-9);
+        // A singular bilinear game has neither: the μ formulas refuse it.
+        let singular = QuadraticGame::random_bilinear_singular(3, 10, 1.0, 0.1, 1).unwrap();
+        let c = Constants::of(&singular);
+        assert_eq!((c.mu, c.mu_source), (0.0, MuSource::Unknown));
         assert!(matches!(
             bilinear_shuffling_gamma(&c),
             Err(SegError::Unsupported { .. })
         ));
-        let c = c.with_mu(game.min_singular_value());
-        assert!(bilinear_shuffling_gamma(&c).unwrap() > 0.0);
+        assert_eq!(c.with_mu(1.0).mu_source, MuSource::Given);
         assert!(monotone_gamma_max(&constants(1, 0.0, 1.0, 1.0)).is_err());
         assert!(strongly_monotone_gamma(&constants(3, 1.0, 0.0, 1.0)).is_err());
         let (cc, g) = monotone_bound_constants(&constants(10, 0.0, 1.0, 1.0), 0.01).unwrap();

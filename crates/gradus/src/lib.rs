@@ -12,6 +12,7 @@
 //! | [`qning`] | `gradus-qning` | SVRG, SAGA, MISO, ISTA/FISTA, Catalyst and QNing on linear models, duality gaps |
 //! | [`decentral`] | `gradus-decentral` | graphs, gossip, EXTRA/DIGing/NIDS/SSDA/MSDA/APM-C and IDEAL/MIDEAL |
 //! | [`nonsmooth`] | `gradus-nonsmooth` | INGD, stochastic INGD, gradient sampling, baselines, (δ,ε)-certificates |
+//! | [`adaptive`] | `gradus-adaptive` | SGD, noise-adaptive steps, AdapSGD, RMSProp, SGD-momentum, Adam |
 //!
 //! ```
 //! use gradus::oracle::{Objective, Quadratic};
@@ -22,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub use gradus_adaptive as adaptive;
 pub use gradus_classic as classic;
 pub use gradus_data as data;
 pub use gradus_decentral as decentral;

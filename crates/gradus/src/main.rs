@@ -1,7 +1,7 @@
 //! `gradus`: inspect data files and fit linear models from the command line.
 //!
-//! Exit status: 0 on success, 1 when a fit diverged, 2 for bad input (the message names the file, line, column or
-//! parameter).
+//! Exit status: 0 on success, 2 for bad input (the message names the file, line, column or parameter); `gradus fit`
+//! also exits 3 when it stopped short of `--tol` and 4 when it diverged (see `gradus fit --help`).
 
 mod cli;
 
@@ -26,6 +26,9 @@ enum Command {
     Inspect(cli::inspect::InspectArgs),
     /// Fit a regularized linear model to a certified tolerance.
     Fit(cli::fit::FitArgs),
+    /// Solve a linear model split over the nodes of a network with a decentralized method (simulator, or MPI
+    /// processes under mpirun).
+    Decentral(cli::decentral::DecentralArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
     let result = match &parsed.command {
         Command::Inspect(a) => cli::inspect::inspect(a).map(|()| ExitCode::SUCCESS),
         Command::Fit(a) => cli::fit::fit(a),
+        Command::Decentral(a) => cli::decentral::decentral(a),
     };
     match result {
         Ok(code) => code,

@@ -287,6 +287,20 @@ impl QuadraticGame {
     ///
     /// Cost: O(n D²) plus one D × D eigenvalue solve per distinct component matrix (O(D³) each).
     pub fn new(matrices: GameMatrices, offsets: Array2<f64>) -> Result<Self> {
+        QuadraticGame::build(matrices, offsets, None)
+    }
+
+    /// Builds a game whose mean operator may be singular, from a known solution z* (F(z*) = 0): the solution
+    /// set is then z* + ker M̄, and [`Operator::solution`] reports this z*. Everything else is as in
+    /// [`QuadraticGame::new`].
+    ///
+    /// Errors: those of [`QuadraticGame::new`] except singularity, a `solution` of the wrong length, and
+    /// ‖M̄z* + q̄‖ > 1e-10 (1 + ‖q̄‖ + L‖z*‖) (z* does not solve the game).
+    pub fn with_solution(matrices: GameMatrices, offsets: Array2<f64>, solution: Array1<f64>) -> Result<Self> {
+        QuadraticGame::build(matrices, offsets, Some(solution))
+    }
+
+    fn build(matrices: GameMatrices, offsets: Array2<f64>, known: Option<Array1<f64>>) -> Result<Self> {
         let n = offsets.nrows();
         if n == 0 {
             return Err(OracleError::Empty {
@@ -323,11 +337,31 @@ impl QuadraticGame {
         };
         let mean_offset = offsets.mean_axis(ndarray::Axis(0)).expect("n >= 1");
         let m_bar = mean.to_dense();
-        let solution = solve_game(&m_bar, &mean_offset)?;
         let singular = singular_value_range(&m_bar);
-        if singular.0 <= 0.0 {
-            return Err(singular_error(singular.0));
-        }
+        let solution = match known {
+            None => {
+                let solution = solve_game(&m_bar, &mean_offset)?;
+                if singular.0 <= 0.0 {
+                    return Err(singular_error(singular.0));
+                }
+                solution
+            }
+            Some(z) => {
+                check_dim("game solution length (d_x + d_y)", dx + dy, z.len())?;
+                check_finite("game solution", z.iter())?;
+                let r = m_bar.dot(&z) + &mean_offset;
+                let norm = |v: &Array1<f64>| v.dot(v).sqrt();
+                let tolerance = 1e-10 * (1.0 + norm(&mean_offset) + singular.1 * norm(&z));
+                if norm(&r) > tolerance {
+                    return Err(OracleError::InvalidParameter {
+                        name: "game solution",
+                        value: format!("||M z* + q|| = {:e}", norm(&r)),
+                        reason: "the given point does not solve the game (F(z*) must be 0)",
+                    });
+                }
+                z
+            }
+        };
         let mu = symmetric_part_min_eigenvalue(&mean);
         let scale = singular.1.max(f64::MIN_POSITIVE);
         if mu < -1e-10 * scale {
@@ -479,6 +513,47 @@ impl QuadraticGame {
         QuadraticGame::new(GameMatrices::Shared(blocks), offsets)
     }
 
+    /// A bilinear game whose mean operator is **singular**: fᵢ(x, y) = xᵀB y + aᵢᵀx + cᵢᵀy with
+    /// B = Q diag(linspace(0, L, d)) Qᵀ (one zero singular value, the others evenly spread up to L) in every
+    /// component, so σ_min(M̄) = 0 and μ = 0: monotone, neither strongly monotone nor with a unique solution.
+    ///
+    /// The solution set is z* + ker M̄ with z* = (x*, y*) drawn N(0, I) and then projected onto (ker M̄)^⊥ (the
+    /// minimum-norm solution, which [`Operator::solution`] reports); the offsets are qᵢ = ξᵢ − ξ̄ + q̄ with
+    /// q̄ = −M̄z* and ξᵢ of independent N(0, `offset_std`²) entries. Distances to z* are therefore not a measure
+    /// of accuracy here (the component of z along ker M̄ is free); use the residual ‖F(z)‖. Requires d ≥ 2.
+    pub fn random_bilinear_singular(d: usize, n: usize, l: f64, offset_std: f64, seed: u64) -> Result<Self> {
+        check_positive("L", l)?;
+        check_at_least_two(d)?;
+        check_nonnegative("offset_std", offset_std)?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let q = random_orthogonal(d, &mut rng);
+        let spectrum = linspace(0.0, l, d);
+        let b = conjugate(&q, &spectrum);
+        // ker B = ker Bᵀ = span of the eigenvector with eigenvalue 0 (row 0 of Q).
+        let null = q.row(0).to_owned();
+        let mut draw_in_range = || {
+            let mut v: Array1<f64> = (0..d).map(|_| standard_normal(&mut rng)).collect();
+            let c = v.dot(&null);
+            v.scaled_add(-c, &null);
+            v
+        };
+        let (x, y) = (draw_in_range(), draw_in_range());
+        let mut noise = normal_matrix(n, 2 * d, offset_std, &mut rng);
+        let noise_mean = noise.mean_axis(ndarray::Axis(0)).expect("n >= 1");
+        // q̄ = −M̄z* = (−B y*, Bᵀ x*).
+        let mut q_bar = Array1::zeros(2 * d);
+        q_bar.slice_mut(ndarray::s![..d]).assign(&b.dot(&y).mapv(|v| -v));
+        q_bar.slice_mut(ndarray::s![d..]).assign(&b.t().dot(&x));
+        for mut row in noise.rows_mut() {
+            row -= &noise_mean;
+            row += &q_bar;
+        }
+        let mut z = Array1::zeros(2 * d);
+        z.slice_mut(ndarray::s![..d]).assign(&x);
+        z.slice_mut(ndarray::s![d..]).assign(&y);
+        QuadraticGame::with_solution(GameMatrices::Shared(bilinear_blocks(b)), noise, z)
+    }
+
     /// The linear WGAN toy: a generator θ + zᵢ learns the mean of data xᵢ against a linear critic w,
     /// min_θ max_w (1/n) Σᵢ ⟨w, xᵢ⟩ − ⟨w, zᵢ + θ⟩, so Fᵢ(θ, w) = (−w, θ − (xᵢ − zᵢ)) and z = (θ, w).
     ///
@@ -615,6 +690,10 @@ impl Operator for QuadraticGame {
     fn solution(&self) -> Option<Array1<f64>> {
         Some(self.solution.clone())
     }
+
+    fn min_singular_value(&self) -> Option<f64> {
+        Some(self.constants.min_singular_value)
+    }
 }
 
 impl FiniteSumOperator for QuadraticGame {
@@ -633,6 +712,148 @@ impl FiniteSumOperator for QuadraticGame {
 
     fn max_component_lipschitz(&self) -> f64 {
         self.constants.max_component_lipschitz
+    }
+}
+
+/// A finite-sum matrix game min_{x ∈ Δ_m} max_{y ∈ Δ_k} xᵀĀy with Ā = (1/n) Σᵢ Aᵢ, on probability simplices:
+/// the constrained variational inequality of Fᵢ(x, y) = (Aᵢ y, −Aᵢᵀ x) over Δ_m × Δ_k (solve it with a
+/// projection onto [`MatrixGame::feasible_set`]).
+///
+/// Its accuracy measure is the duality gap, computable exactly because a linear function attains its extremes
+/// over a simplex at a vertex: gap(x, y) = max_j (Āᵀx)_j − min_i (Āy)_i ≥ 0, zero exactly at a Nash equilibrium.
+/// There is no known solution point ([`Operator::solution`] is `None`).
+///
+/// ```
+/// use gradus_oracle::{ConvexSet, MatrixGame};
+/// use ndarray::Array1;
+///
+/// // Matching pennies: the equilibrium is (1/2, 1/2) for both players, with gap 0.
+/// let a = ndarray::array![[1.0, -1.0], [-1.0, 1.0]];
+/// let game = MatrixGame::new(vec![a]).unwrap();
+/// let z = Array1::from_elem(4, 0.5);
+/// assert!(game.duality_gap(z.view()).abs() < 1e-15);
+/// assert_eq!(game.feasible_set().dim(), 4);
+/// ```
+#[derive(Debug, Clone)]
+pub struct MatrixGame {
+    game: QuadraticGame,
+    x_set: crate::operator::Simplex,
+    y_set: crate::operator::Simplex,
+}
+
+impl MatrixGame {
+    /// The game of the payoff matrices Aᵢ (each m × k, at least one). Errors: no matrices, differing shapes,
+    /// an empty dimension, non-finite entries.
+    pub fn new(payoffs: Vec<Array2<f64>>) -> Result<Self> {
+        if payoffs.is_empty() {
+            return Err(OracleError::Empty {
+                what: "matrix game (no payoff matrices)",
+            });
+        }
+        let (m, k) = payoffs[0].dim();
+        let n = payoffs.len();
+        let list = payoffs.into_iter().map(bilinear_blocks).collect();
+        let game = QuadraticGame::with_solution(
+            GameMatrices::PerComponent(list),
+            Array2::zeros((n, m + k)),
+            Array1::zeros(m + k),
+        )?;
+        Ok(MatrixGame {
+            game,
+            x_set: crate::operator::Simplex::new(m)?,
+            y_set: crate::operator::Simplex::new(k)?,
+        })
+    }
+
+    /// A random game: Ā with independent U[−1, 1] entries and Aᵢ = Ā + Eᵢ − Ē with Eᵢ of independent
+    /// N(0, `noise_std`²) entries (so the mean payoff is exactly Ā).
+    pub fn random(m: usize, k: usize, n: usize, noise_std: f64, seed: u64) -> Result<Self> {
+        check_nonnegative("noise_std", noise_std)?;
+        if n == 0 {
+            return Err(OracleError::Empty {
+                what: "matrix game (no payoff matrices)",
+            });
+        }
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mean = Array2::from_shape_simple_fn((m, k), || 2.0 * rng.random::<f64>() - 1.0);
+        let noise: Vec<Array2<f64>> = (0..n).map(|_| normal_matrix(m, k, noise_std, &mut rng)).collect();
+        let mut noise_mean = Array2::zeros((m, k));
+        for e in &noise {
+            noise_mean += e;
+        }
+        noise_mean /= n as f64;
+        MatrixGame::new(noise.into_iter().map(|e| &mean + &e - &noise_mean).collect())
+    }
+
+    /// (m, k): the numbers of pure strategies of x and y.
+    pub fn player_dims(&self) -> (usize, usize) {
+        self.game.player_dims()
+    }
+
+    /// Ā = (1/n) Σ Aᵢ.
+    pub fn mean_payoff(&self) -> Array2<f64> {
+        let (m, _) = self.player_dims();
+        self.game.mean_matrix().slice(ndarray::s![..m, m..]).to_owned()
+    }
+
+    /// gap(x, y) = max_j (Āᵀx)_j − min_i (Āy)_i for z = (x, y) (exact; O(mk)). Meaningful for z in Δ_m × Δ_k.
+    pub fn duality_gap(&self, z: ArrayView1<f64>) -> f64 {
+        let (m, _) = self.player_dims();
+        let mut f = Array1::zeros(self.dim());
+        self.game.apply(z, f.view_mut());
+        // F(x, y) = (Āy, −Āᵀx).
+        let best_response_y = f
+            .slice(ndarray::s![m..])
+            .iter()
+            .fold(f64::NEG_INFINITY, |a, &v| a.max(-v));
+        let best_response_x = f.slice(ndarray::s![..m]).iter().fold(f64::INFINITY, |a, &v| a.min(v));
+        best_response_y - best_response_x
+    }
+
+    /// Δ_m × Δ_k, the feasible set.
+    pub fn feasible_set(&self) -> crate::operator::ProductSet<'_> {
+        crate::operator::ProductSet::new(vec![&self.x_set, &self.y_set]).expect("two blocks")
+    }
+
+    /// The underlying affine game (for its constants: L = σ_max(Ā), Lᵢ, …).
+    pub fn as_game(&self) -> &QuadraticGame {
+        &self.game
+    }
+}
+
+impl Operator for MatrixGame {
+    fn dim(&self) -> usize {
+        self.game.dim()
+    }
+
+    fn apply(&self, z: ArrayView1<f64>, out: ArrayViewMut1<f64>) {
+        self.game.apply(z, out);
+    }
+
+    fn lipschitz(&self) -> f64 {
+        self.game.lipschitz()
+    }
+
+    fn min_singular_value(&self) -> Option<f64> {
+        Operator::min_singular_value(&self.game)
+    }
+}
+
+impl FiniteSumOperator for MatrixGame {
+    fn len(&self) -> usize {
+        self.game.len()
+    }
+
+    fn apply_component(&self, i: usize, z: ArrayView1<f64>, out: ArrayViewMut1<f64>) {
+        self.game.apply_component(i, z, out);
+    }
+
+    fn component_lipschitz(&self, i: usize) -> f64 {
+        self.game.component_lipschitz(i)
+    }
+
+    fn max_component_lipschitz(&self) -> f64 {
+        self.game.max_component_lipschitz()
     }
 }
 
@@ -978,6 +1199,53 @@ mod tests {
             ),
             ("wgan", QuadraticGame::wgan_toy(100, &[3.0, 4.0], 0.1, 0.1, 8).unwrap()),
         ]
+    }
+
+    #[test]
+    fn singular_bilinear_and_matrix_games() {
+        let g = QuadraticGame::random_bilinear_singular(6, 20, 2.0, 0.5, 9).unwrap();
+        assert!(residual(&g) <= 1e-12, "{}", residual(&g));
+        assert!(g.min_singular_value() < 1e-7, "{}", g.min_singular_value());
+        assert!((g.lipschitz() - 2.0).abs() < 1e-9);
+        assert_eq!(g.strong_monotonicity(), 0.0);
+        assert_eq!(Operator::min_singular_value(&g), Some(g.min_singular_value()));
+        // The solution set is z* + ker M̄: moving along the kernel keeps F = 0.
+        let m = g.mean_matrix();
+        let (lo, _) = singular_value_range(&m);
+        assert!(lo < 1e-7);
+        assert!(QuadraticGame::random_bilinear_singular(1, 5, 1.0, 0.1, 1).is_err());
+        // A wrong solution is refused.
+        let blocks = bilinear_blocks(ndarray::array![[1.0, 0.0], [0.0, 0.0]]);
+        let e = QuadraticGame::with_solution(
+            GameMatrices::Shared(blocks),
+            Array2::from_elem((2, 4), 1.0),
+            Array1::zeros(4),
+        );
+        assert!(e.unwrap_err().to_string().contains("does not solve"));
+
+        let mg = MatrixGame::random(4, 3, 5, 0.3, 2).unwrap();
+        assert_eq!(mg.player_dims(), (4, 3));
+        assert_eq!(mg.dim(), 7);
+        let mut z = Array1::from_elem(7, 0.0);
+        z[0] = 1.0;
+        z[4] = 1.0;
+        // At pure strategies (e₀, e₀): gap = max_j Ā[0, j] − min_i Ā[i, 0].
+        let a = mg.mean_payoff();
+        let expected =
+            a.row(0).fold(f64::NEG_INFINITY, |m, &v| m.max(v)) - a.column(0).fold(f64::INFINITY, |m, &v| m.min(v));
+        assert!((mg.duality_gap(z.view()) - expected).abs() < 1e-14);
+        assert!(mg.duality_gap(z.view()) >= 0.0);
+        // The component mean is Ā.
+        let mut f = Array1::zeros(7);
+        let mut mean = Array1::zeros(7);
+        for i in 0..5 {
+            mg.apply_component(i, z.view(), f.view_mut());
+            mean += &(&f / 5.0);
+        }
+        mg.apply(z.view(), f.view_mut());
+        assert!((&mean - &f).iter().all(|v| v.abs() < 1e-14));
+        assert!(mg.solution().is_none());
+        assert!(MatrixGame::new(vec![]).is_err());
     }
 
     #[test]

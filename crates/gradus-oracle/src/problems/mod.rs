@@ -2,18 +2,21 @@
 //! quadratics with a chosen spectrum, quadratic min–max games, nonsmooth nonconvex test functions with the
 //! directional oracle ([`nonsmooth_toys`]: [`AbsAbs`], [`MaxAffine`], [`ChebyshevRosenbrock`], [`ReluRegression`],
 //! the EXP-N2 instances of [`nonsmooth_toys::standard_toys`]) and a ReLU MLP as a mini-batch/stochastic objective
-//! ([`mlp`]: [`Mlp`] with its reusable [`MlpWorkspace`]).
+//! ([`mlp`]: [`Mlp`] with its reusable [`MlpWorkspace`]) and gradient noise with a chosen second-moment schedule
+//! ([`nonstationary_noise`]: [`NonstationaryNoise`], [`NoiseSchedule`] and the power means of its levels).
 
 mod games;
-pub use games::{GameBlocks, GameConstants, GameMatrices, QuadraticGame};
+pub use games::{GameBlocks, GameConstants, GameMatrices, MatrixGame, QuadraticGame};
 mod linear_model;
 pub mod mlp;
 pub mod nonsmooth_toys;
+pub mod nonstationary_noise;
 mod quadratic;
 
 pub use linear_model::{LinearModel, fisher_yates};
 pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
 pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
+pub use nonstationary_noise::{CosineWells, NoiseSchedule, NonstationaryNoise};
 pub use quadratic::Quadratic;
 
 /// Σ of `f(i)` for i in 0..n, computed in parallel over fixed chunks of 4096 indices and added in chunk order,

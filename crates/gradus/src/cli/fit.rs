@@ -9,6 +9,13 @@
 //! (each is 2–3 passes), every 5 epochs of svrg (an epoch is 2 passes) and every 10 iterations of ista, fista, saga
 //! and miso (≈ 1 pass each; Cyanure's default interval is also 10): about one check per 4–10 passes of work.
 //!
+//! Exit status ([`EXIT_STATUSES`], also in `gradus fit --help`): 0 when the fit reached `--tol`; 2 for bad input;
+//! 3 when it stopped short of `--tol` (pass budget, or no further progress), with one warning line on stderr saying
+//! so and what to try; 4 when it diverged (a non-finite value, or an objective that grew above its value at the
+//! start), with a warning line too, the weights written being the best iterate seen (never worse than the start).
+//! The duality-gap checks of the gradus-qning solvers are part of their stopping rule, so their passes are counted
+//! in `passes` and in the `--max-epochs` budget (as Cyanure counts its evaluations).
+//!
 //! `--sampling` chooses how svrg, saga, miso and their catalyst-/qning- variants visit the samples; with
 //! `shuffle-once` the loaded rows are permuted once (`LinearModel::shuffle_rows(--seed)`) and every epoch visits
 //! them in storage order (`Sampling::Cyclic`: shuffle-once SVRG/SAGA/MISO, which streams through memory). The
@@ -46,7 +53,8 @@ pub enum LossArg {
 }
 
 impl LossArg {
-    fn loss(self) -> Loss {
+    /// The loss of gradus-oracle.
+    pub fn loss(self) -> Loss {
         match self {
             LossArg::Logistic => Loss::Logistic,
             LossArg::Squared => Loss::Squared,
@@ -122,8 +130,19 @@ pub fn default_gap_every(resolved: &str) -> u64 {
     }
 }
 
+/// The exit statuses of `gradus fit`, as printed by `gradus fit --help`.
+pub const EXIT_STATUSES: &str = "Exit status: 0 reached --tol; 2 bad input (the message names the file, line or \
+parameter); 3 stopped short of --tol (budget or no progress; one warning line on stderr says what to try); 4 \
+diverged (non-finite values or an objective above its start; the best iterate is written).";
+
+/// Exit status: stopped short of `--tol`.
+pub const EXIT_NOT_CONVERGED: u8 = 3;
+/// Exit status: diverged.
+pub const EXIT_DIVERGED: u8 = 4;
+
 /// Arguments of `gradus fit`.
 #[derive(Args, Debug)]
+#[command(after_help = EXIT_STATUSES)]
 pub struct FitArgs {
     /// Data file: LIBSVM text (plain or gzip), an NPY float matrix, or IDX images (name containing idx/ubyte).
     #[arg(long)]
@@ -175,6 +194,10 @@ pub struct FitArgs {
     /// Log every recorded iterate to stderr.
     #[arg(long)]
     pub verbose: bool,
+    /// Split the samples over this many nodes and run gd, agd or lbfgs on the all-reduced objective; under
+    /// `mpirun -n K` each process reads and holds only a block of the nodes (see docs/mpi.md).
+    #[arg(long)]
+    pub nodes: Option<usize>,
 }
 
 fn bad(name: &str, value: impl std::fmt::Display, reason: &str) -> CliError {
@@ -285,6 +308,9 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
             .build_global()
             .map_err(|e| CliError::Usage(format!("cannot start {t} threads: {e}")))?;
     }
+    if let Some(m) = a.nodes {
+        return super::fit_sharded::fit_sharded(a, m);
+    }
     let loaded = load(&a.data, a.labels.as_deref())?;
     let raw = loaded
         .y
@@ -344,6 +370,8 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
         let gap_every = a.gap_every.unwrap_or_else(|| default_gap_every(resolved));
         let mut options = NamedOptions {
             seed: a.seed,
+            // The gap checks decide when to stop: they are part of the method's work.
+            check_passes: gap_monitor.passes_per_check(),
             ..NamedOptions::default()
         };
         let sampling = a.sampling.sampling();
@@ -365,7 +393,11 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
         }
         report
     } else {
-        run_solver(&a.solver, &model, &x0, &config, &monitor, &mut observer)?
+        never_worse_than_start(
+            &model,
+            &x0,
+            run_solver(&a.solver, &model, &x0, &config, &monitor, &mut observer)?,
+        )
     };
     if let Some(b) = &observer.bar {
         b.finish_and_clear();
@@ -385,10 +417,71 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
         report.seconds,
         report.status.name()
     );
+    if report.status != Status::Converged {
+        eprintln!("{}", not_converged_warning(a, &report, n, objective));
+    }
     Ok(match report.status {
-        Status::Diverged { .. } => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+        Status::Converged => ExitCode::SUCCESS,
+        Status::Diverged { .. } => ExitCode::from(EXIT_DIVERGED),
+        _ => ExitCode::from(EXIT_NOT_CONVERGED),
     })
+}
+
+/// The one warning line of a fit that did not reach `--tol` (like scikit-learn's `ConvergenceWarning`).
+fn not_converged_warning(a: &FitArgs, report: &Report, n: usize, objective: f64) -> String {
+    let metric = if is_qning_solver(&a.solver) {
+        "relative duality gap"
+    } else {
+        "stopping metric"
+    };
+    let last = report
+        .trace
+        .rows
+        .last()
+        .and_then(|r| {
+            let k = report
+                .trace
+                .names
+                .iter()
+                .position(|m| m == "rel_gap" || m == "rel_subopt_bound" || m == "grad_norm")?;
+            r.values.get(k).copied()
+        })
+        .unwrap_or(f64::NAN);
+    let what = match report.status {
+        Status::Diverged { .. } => format!(
+            "diverged (its objective grew above the start or became non-finite); the best iterate is returned \
+             (objective {objective:.6e})"
+        ),
+        _ => format!(
+            "stopped ({}) after {:.0} passes with {metric} {last:.2e} > --tol {:e}",
+            report.status.name(),
+            report.work.passes(n),
+            a.tol
+        ),
+    };
+    let advice = if a.solver == "auto" || a.solver.starts_with("qning-") {
+        "scale the features (e.g. standardize the columns; `gradus inspect` shows the row-norm spread) or raise \
+         --max-epochs"
+    } else {
+        "try --solver auto or a qning-* solver, scale the features (e.g. standardize the columns), or raise \
+         --max-epochs"
+    };
+    format!("warning: --solver {} {what}; {advice}", a.solver)
+}
+
+/// A classic solver's report whose objective ended above its value at x0: the start is returned instead, and
+/// the run counts as diverged (the gradus-qning solvers do this themselves, `gradus_qning::guard`).
+fn never_worse_than_start(model: &LinearModel, x0: &Array1<f64>, mut report: Report) -> Report {
+    let f0 = model.total_value(x0.view());
+    let f = model.total_value(report.x.view());
+    if f.is_nan() || f > f0 + 1e-12 * f0.abs() {
+        report.x.assign(x0);
+        report.status = Status::Diverged {
+            iteration: report.iterations,
+            last_finite: x0.clone(),
+        };
+    }
+    report
 }
 
 /// Maps gradus-qning's errors onto the CLI's (bad parameters and problems keep their typed variants).

@@ -1,8 +1,11 @@
 //! The `gradus` command-line tool's subcommands.
 
+pub mod decentral;
 pub mod fit;
+pub mod fit_sharded;
 pub mod input;
 pub mod inspect;
+pub mod shard;
 
 use thiserror::Error;
 
@@ -21,4 +24,10 @@ pub enum CliError {
     /// An argument is invalid.
     #[error("{0}")]
     Usage(String),
+    /// Another process of an MPI run found bad input (it prints the message); this one stops too.
+    #[error("process {rank} stops: another process found bad input (its message names it)")]
+    OtherProcess {
+        /// This process's rank.
+        rank: usize,
+    },
 }

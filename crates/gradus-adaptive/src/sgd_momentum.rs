@@ -14,13 +14,16 @@
 //! | `milestones` | none | epochs | lr ← γ·lr at each |
 //! | `gamma` γ | 0.1 | (0, 1] | decay factor |
 //!
-//! Defaults are the paper's CIFAR setting (Zhang et al. 2020, §6): lr 0.1, momentum 0.9, wd 5e-4, ÷10 at 50 %
-//! and 75 % of the epochs ([`SgdMomentum::paper`]).
+//! Defaults are the CIFAR setting shared by the INGD paper (Zhang, Lin, Jegelka, Jadbabaie, Sra, ICML 2020, §6)
+//! and the non-stationary-noise authors' `main.py` (Zhang, Lin, Das, Sra, Jadbabaie, arXiv 2006.04429): lr 0.1,
+//! momentum 0.9, wd 5e-4, ÷10 at 50 % and 75 % of the epochs ([`SgdMomentum::paper`]).
 
 use ndarray::{Array1, Zip};
 
-use crate::error::{NonsmoothError, Result, check_nonnegative, check_positive, check_unit_interval};
-use crate::stochastic::{GradientFn, StochasticStep};
+use gradus_oracle::stochastic::{GradientFn, StochasticStep};
+
+use crate::error::{Result, check_decay_factor, check_nonnegative, check_positive, check_unit_interval};
+use crate::schedule::step_decay;
 
 /// SGD with momentum (see the [module documentation](self)).
 #[derive(Debug, Clone)]
@@ -33,11 +36,6 @@ pub struct SgdMomentum {
     current_lr: f64,
     v: Option<Array1<f64>>,
     g: Array1<f64>,
-}
-
-/// lr · γ^{#milestones ≤ epoch}.
-pub fn step_decay(lr: f64, gamma: f64, milestones: &[usize], epoch: usize) -> f64 {
-    lr * gamma.powi(milestones.iter().filter(|&&m| m <= epoch).count() as i32)
 }
 
 impl SgdMomentum {
@@ -65,13 +63,7 @@ impl SgdMomentum {
 
     /// Sets the step-decay milestones (epochs) and factor γ ∈ (0, 1].
     pub fn with_milestones(mut self, milestones: Vec<usize>, gamma: f64) -> Result<Self> {
-        if !(gamma > 0.0 && gamma <= 1.0) {
-            return Err(NonsmoothError::InvalidParameter {
-                name: "gamma",
-                value: format!("{gamma}"),
-                reason: "must lie in (0, 1]",
-            });
-        }
+        check_decay_factor("gamma", gamma)?;
         self.milestones = milestones;
         self.gamma = gamma;
         Ok(self)
@@ -103,6 +95,9 @@ impl StochasticStep for SgdMomentum {
     }
     fn start_epoch(&mut self, epoch: usize) {
         self.current_lr = step_decay(self.lr, self.gamma, &self.milestones, epoch);
+    }
+    fn step_size(&self) -> Option<f64> {
+        Some(self.current_lr)
     }
     fn name(&self) -> &'static str {
         "SGD-m"

@@ -12,13 +12,19 @@
 //! | `beta2` β₂ | 0.999 | [0, 1) | second-moment decay |
 //! | `eps` | 1e-3 | > 0 | denominator offset (the paper's value; PyTorch's default is 1e-8) |
 //! | `weight_decay` wd | 1e-6 | ≥ 0 | L2 coefficient |
+//! | `decay` | none | [`StepDecay`] | lr ÷ γ at milestone epochs |
 //!
-//! Defaults are the paper's CIFAR setting (Zhang et al. 2020, §6), [`Adam::paper`].
+//! [`Adam::paper`] is the INGD paper's CIFAR setting (Zhang, Lin, Jegelka, Jadbabaie, Sra, ICML 2020, §6; eps
+//! 1e-3, wd 1e-6); [`Adam::torch`] is PyTorch's defaults (eps 1e-8), as in the non-stationary-noise authors'
+//! `main.py` (Zhang, Lin, Das, Sra, Jadbabaie, arXiv 2006.04429), where lr and wd are set on the command line.
+//! Papers: Kingma and Ba, "Adam: A Method for Stochastic Optimization" (ICLR 2015).
 
 use ndarray::{Array1, Zip};
 
+use gradus_oracle::stochastic::{GradientFn, StochasticStep};
+
 use crate::error::{Result, check_nonnegative, check_positive, check_unit_interval};
-use crate::stochastic::{GradientFn, StochasticStep};
+use crate::schedule::StepDecay;
 
 /// Adam (see the [module documentation](self)).
 #[derive(Debug, Clone)]
@@ -28,6 +34,8 @@ pub struct Adam {
     beta2: f64,
     eps: f64,
     weight_decay: f64,
+    decay: StepDecay,
+    current_lr: f64,
     t: i32,
     m: Array1<f64>,
     v: Array1<f64>,
@@ -48,6 +56,8 @@ impl Adam {
             beta2,
             eps,
             weight_decay,
+            decay: StepDecay::none(),
+            current_lr: lr,
             t: 0,
             m: Array1::zeros(dim),
             v: Array1::zeros(dim),
@@ -55,9 +65,20 @@ impl Adam {
         })
     }
 
-    /// The paper's setting: lr 1e-3, (0.9, 0.999), eps 1e-3, wd 1e-6.
+    /// The INGD paper's setting: lr 1e-3, (0.9, 0.999), eps 1e-3, wd 1e-6.
     pub fn paper(dim: usize) -> Result<Self> {
         Self::new(dim, 1e-3, 0.9, 0.999, 1e-3, 1e-6)
+    }
+
+    /// PyTorch's defaults ((0.9, 0.999), eps 1e-8) with the given lr and weight decay.
+    pub fn torch(dim: usize, lr: f64, weight_decay: f64) -> Result<Self> {
+        Self::new(dim, lr, 0.9, 0.999, 1e-8, weight_decay)
+    }
+
+    /// Decays the lr by epochs.
+    pub fn with_decay(mut self, decay: StepDecay) -> Self {
+        self.decay = decay;
+        self
     }
 }
 
@@ -68,7 +89,7 @@ impl StochasticStep for Adam {
         let (b1, b2, wd) = (self.beta1, self.beta2, self.weight_decay);
         let c1 = 1.0 - b1.powi(self.t);
         let c2 = 1.0 - b2.powi(self.t);
-        let (lr, eps) = (self.lr, self.eps);
+        let (lr, eps) = (self.current_lr, self.eps);
         Zip::from(x)
             .and(&mut self.m)
             .and(&mut self.v)
@@ -80,6 +101,9 @@ impl StochasticStep for Adam {
                 *x -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
             });
         loss
+    }
+    fn start_epoch(&mut self, epoch: usize) {
+        self.current_lr = self.decay.lr_at(self.lr, epoch);
     }
     fn name(&self) -> &'static str {
         "Adam"
