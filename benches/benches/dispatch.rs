@@ -102,12 +102,43 @@ fn newton_vs_lbfgs(c: &mut Criterion) {
     g.finish();
 }
 
+/// The certified solves on narrower data (100000 × d, d = 25, 50 and 100, one thread): where Newton-Cholesky overtakes
+/// L-BFGS (`gradus fit`'s `auto` picks Newton for dense d ≤ 50).
+fn newton_vs_lbfgs_narrow(c: &mut Criterion) {
+    let single = pool(1);
+    let mut g = c.benchmark_group("newton_narrow");
+    for d in [25, 50, 100] {
+        let (x, y) = correlated_gaussian_logistic(100_000, d, 1);
+        let n = x.nrows();
+        let model = LinearModel::new(
+            Design::dense(x).expect("finite"),
+            y,
+            Loss::Logistic,
+            1.0 / (10.0 * n as f64),
+            0.0,
+        )
+        .expect("valid model");
+        let x0 = Array1::<f64>::zeros(d);
+        g.bench_function(BenchmarkId::new("newton_solve_1e-8", d), |b| {
+            let params = NewtonParams::default().gradient_tolerance(1e-8);
+            let config = RunConfig::new(Stop::iterations(100), n).record_every(u64::MAX);
+            single.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
+        });
+        g.bench_function(BenchmarkId::new("lbfgs_solve_1e-8", d), |b| {
+            let params = LbfgsParams::default().gradient_tolerance(1e-8);
+            let config = RunConfig::new(Stop::iterations(1000), n).record_every(u64::MAX);
+            single.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = simd_levels, newton_vs_lbfgs
+    targets = simd_levels, newton_vs_lbfgs, newton_vs_lbfgs_narrow
 }
 criterion_main!(benches);

@@ -4,7 +4,8 @@
 //! Every kernel is written once, in portable Rust ([`portable`]). On x86-64 the same source is compiled three
 //! times: for the baseline target (SSE2, 2 lanes of f64), with `avx2,fma` enabled (4 lanes) and with `avx512f`
 //! enabled (8 lanes); the first call picks the widest one the CPU supports (`is_x86_feature_detected!`) and keeps
-//! it in a [`OnceLock`]. The environment variable `GRADUS_SIMD=sse2|avx2|avx512` forces a level (an unsupported
+//! it in a [`OnceLock`]. (At the AVX2 level the fused passes are the SSE2 build: compiled for AVX2 they were
+//! measured 1.25–1.35× slower.) The environment variable `GRADUS_SIMD=sse2|avx2|avx512` forces a level (an unsupported
 //! or unknown value falls back to the detected one, with a note on stderr); [`Level::kernels`] gives the table
 //! of any supported level directly (for tests and benchmarks).
 //!
@@ -116,12 +117,14 @@ impl Level {
                 loss_and_gradient_pass: portable::loss_and_gradient_pass,
             },
             #[cfg(target_arch = "x86_64")]
+            // The fused passes stay on the SSE2 build at this level: compiled for AVX2 they were 1.25–1.35× slower
+            // (docs/benchmarks.md, "Kernels and dispatch"); same bits either way.
             Level::Avx2 => Kernels {
                 level: self,
                 dot: avx2::dot,
                 axpy: avx2::axpy,
-                loss_pass: avx2::loss_pass,
-                loss_and_gradient_pass: avx2::loss_and_gradient_pass,
+                loss_pass: portable::loss_pass,
+                loss_and_gradient_pass: portable::loss_and_gradient_pass,
             },
             #[cfg(target_arch = "x86_64")]
             Level::Avx512 => Kernels {
@@ -250,6 +253,7 @@ pub mod portable {
 #[cfg(target_arch = "x86_64")]
 macro_rules! compiled_for {
     ($level:ident, $features:literal) => {
+        #[allow(dead_code, reason = "the AVX2 table does not use this level's fused passes")]
         mod $level {
             use super::{Loss, portable};
 

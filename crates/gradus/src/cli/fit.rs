@@ -525,7 +525,7 @@ fn run_solver(
 }
 
 /// The largest d for which `auto` picks Newton-Cholesky on a dense design.
-pub const AUTO_NEWTON_MAX_DIM: usize = 50;
+pub const AUTO_NEWTON_MAX_DIM: usize = 100;
 /// The smallest n for which `auto` leaves ISTA/FISTA-type full-gradient solvers for the stochastic ones on an L1
 /// problem (Cyanure's threshold).
 pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
@@ -537,19 +537,18 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// |---|---|---|
 /// | λ₁ > 0, n < 1000 | `fista` | full gradients are cheap at small n; L-BFGS and Newton need a smooth objective |
 /// | λ₁ > 0, n ≥ 1000 | gradus-qning's rule ([`gradus_qning::auto::choose`]: qning-svrg, qning-miso or catalyst-miso) | proximal stochastic solvers with a certified duality gap |
-/// | λ₁ = 0, dense, d ≤ 50 | `newton` | a Newton step costs ≈ d/25 passes (GEMM Hessian), and 3–6 steps reach 1e-10 |
+/// | λ₁ = 0, λ₂ > 0, dense, d ≤ 100 | `newton` | certified Newton solve 0.47× / 0.54× / 0.84× L-BFGS's time at d = 25 / 50 / 100, 1.49× at d = 200 |
 /// | λ₁ = 0 otherwise | `lbfgs` | the fastest solver measured on smooth problems, see below |
 ///
 /// Why L-BFGS rather than gradus-qning's choice on smooth problems (issue 16's measurements): on the peer data
 /// (100000 × 200 dense logistic, λ₂ = 1/(10n)) `lbfgs --tol 1e-10` took 0.51 / 0.28 s on 1 / 2 threads against
 /// 1.61 / 1.43 s for qning's `auto` (qning-svrg); on a third-party benchmark's simulated logistic data qning's
 /// `auto` picked qning-ista at 200 × 500 (3–5× slower than lbfgs) and qning-svrg at 100000 × 400 (2–5.5× slower),
-/// and lbfgs was the fastest solver of all in four of six cases. Why Newton only up to d = 50: at d = 200 a
-/// Newton step measured 8.3 passes and the certified Newton solve 1.35× L-BFGS's time (docs/benchmarks.md,
-/// "Kernels and dispatch"); the step's cost falls as d, so the crossover lies below d = 200. The bound 50 is
-/// extrapolated from that one measurement (≈ 2 passes per step), not measured at d = 50: a quiet-machine pass
-/// should place it. Not measured either: sparse data at d ≤ 50 (Newton is left to dense designs, whose Hessian
-/// is a GEMM).
+/// and lbfgs was the fastest solver of all in four of six cases. Why Newton up to d = 100: on 100000 × d dense
+/// logistic data (λ₂ = 1/(10n), ‖∇F‖ ≤ 1e-8, one thread, a quiet machine) the Newton solve took 44 / 112 / 259 /
+/// 636 ms against L-BFGS's 95 / 208 / 309 / 427 ms at d = 25 / 50 / 100 / 200 (docs/benchmarks.md, "Kernels and
+/// dispatch"): a Newton step costs ≈ d/20 passes (the GEMM Hessian), so it overtakes L-BFGS below d ≈ 100–200.
+/// Not measured: sparse data (Newton is left to dense designs, whose Hessian is a GEMM), nor 2 threads.
 pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
     let (n, d) = (model.n(), model.dim());
     if model.l1() > 0.0 {
@@ -562,8 +561,11 @@ pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
             format!("λ₁ > 0 and n = {n} >= {AUTO_STOCHASTIC_MIN_N}; gradus-qning's rule: {why}"),
         );
     }
-    if !model.design().is_sparse() && d <= AUTO_NEWTON_MAX_DIM.min(NEWTON_MAX_DIM) {
-        return ("newton", format!("smooth, dense, d = {d} <= {AUTO_NEWTON_MAX_DIM}"));
+    if !model.design().is_sparse() && d <= AUTO_NEWTON_MAX_DIM.min(NEWTON_MAX_DIM) && model.l2() > 0.0 {
+        return (
+            "newton",
+            format!("smooth, λ₂ > 0, dense, d = {d} <= {AUTO_NEWTON_MAX_DIM}"),
+        );
     }
     let shape = if model.design().is_sparse() { "sparse" } else { "dense" };
     ("lbfgs", format!("smooth (λ₁ = 0), {shape}, d = {d}"))
