@@ -42,9 +42,11 @@ const PARTIALS_BUDGET: usize = 256 << 20;
 /// Should the Cholesky factorization fail (a singular Hessian when λ₂ = 0), a ridge of 1e-12 · max Hᵢᵢ,
 /// growing ×100 per attempt, is added.
 ///
-/// The Hessian is accumulated row by row (wᵢ aᵢ aᵢᵀ into the upper triangle, then mirrored), in parallel over the
-/// row chunks of [`Design::chunks`] with the partial sums added in chunk order, so the result does not depend on
-/// the number of threads. Converged when ‖∇F(x_k)‖ ≤ `gradient_tolerance`; stalled when t falls below
+/// The Hessian is formed in parallel over the row chunks of [`Design::chunks`] with the partial sums added in chunk
+/// order, so the result does not depend on the number of threads: on a dense design each chunk's X_cᵀ D_c X_c is
+/// one GEMM (matrixmultiply, through ndarray), on a CSR design it is accumulated row by row (wᵢ aᵢ aᵢᵀ into the upper
+/// triangle); the upper triangle is then mirrored. The GEMM makes a Newton step on 100000 × 200 cost a few
+/// full-gradient passes instead of tens (docs/benchmarks.md, "Newton-Cholesky"). Converged when ‖∇F(x_k)‖ ≤ `gradient_tolerance`; stalled when t falls below
 /// `min_step` or the factorization fails even with the largest ridge.
 ///
 /// Only for λ₁ = 0 and d ≤ [`NEWTON_MAX_DIM`] (dense or CSR design, any loss; the squared hinge's φ″ is its
@@ -168,6 +170,8 @@ struct HessianWorkspace {
     weights: Array1<f64>,
     chunks: Vec<(usize, usize)>,
     partials: Vec<Array2<f64>>,
+    /// Dense designs: one buffer per partial for a chunk's rows scaled by their weights (D_c X_c).
+    scaled: Vec<Array2<f64>>,
 }
 
 impl HessianWorkspace {
@@ -180,11 +184,17 @@ impl HessianWorkspace {
             .min(rayon::current_num_threads())
             .min(PARTIALS_BUDGET / per_partial)
             .max(1);
+        let longest = chunks.iter().map(|&(a, b)| b - a).max().unwrap_or(0);
+        let scaled = match problem.design() {
+            Design::Dense(_) => (0..alive).map(|_| Array2::zeros((longest, d))).collect(),
+            Design::Sparse(_) => Vec::new(),
+        };
         HessianWorkspace {
             margins: Array1::zeros(problem.n()),
             weights: Array1::zeros(problem.n()),
             chunks,
             partials: (0..alive).map(|_| Array2::zeros((d, d))).collect(),
+            scaled,
         }
     }
 
@@ -204,13 +214,24 @@ impl HessianWorkspace {
         let group = self.partials.len();
         for chunk_group in self.chunks.chunks(group) {
             let partials = &mut self.partials[..chunk_group.len()];
-            partials
-                .par_iter_mut()
-                .zip(chunk_group.par_iter())
-                .for_each(|(partial, &(start, end))| {
-                    partial.fill(0.0);
-                    accumulate_weighted_outer_products(design, weights, start, end, partial);
-                });
+            match design {
+                Design::Dense(a) => partials
+                    .par_iter_mut()
+                    .zip(self.scaled.par_iter_mut())
+                    .zip(chunk_group.par_iter())
+                    .for_each(|((partial, scaled), &(start, end))| {
+                        weighted_gram_by_gemm(a, weights, start, end, scaled, partial);
+                    }),
+                Design::Sparse(_) => {
+                    partials
+                        .par_iter_mut()
+                        .zip(chunk_group.par_iter())
+                        .for_each(|(partial, &(start, end))| {
+                            partial.fill(0.0);
+                            accumulate_weighted_outer_products(design, weights, start, end, partial);
+                        })
+                }
+            }
             for partial in partials.iter() {
                 *out += partial;
             }
@@ -220,6 +241,46 @@ impl HessianWorkspace {
         out.diag_mut().mapv_inplace(|h| h + l2);
     }
 }
+
+/// The upper triangle of out = X_cᵀ (D_c X_c) for the rows c = [start, end) of a dense design, D_c = diag(w_c):
+/// the rows scaled by their weights are written into `scaled`, then matrix products (ndarray's
+/// `general_mat_mul`, i.e. matrixmultiply's GEMM with its runtime-detected kernel, on the calling thread) give
+/// the strips of [`GEMM_BLOCK`] rows of the upper triangle (the caller mirrors it, so the result is exactly
+/// symmetric).
+///
+/// About (end − start)·d²·(1/2 + GEMM_BLOCK/(2d)) multiply-adds, the row-by-row rank-one updates' count plus
+/// the diagonal blocks, at GEMM speed instead of axpy speed (docs/benchmarks.md, "Newton-Cholesky").
+/// matrixmultiply uses FMA where the CPU has it, so the last bits differ between CPUs, never between thread
+/// counts.
+fn weighted_gram_by_gemm(
+    a: &Array2<f64>,
+    w: &[f64],
+    start: usize,
+    end: usize,
+    scaled: &mut Array2<f64>,
+    out: &mut Array2<f64>,
+) {
+    let rows = a.slice(ndarray::s![start..end, ..]);
+    let mut scaled = scaled.slice_mut(ndarray::s![..end - start, ..]);
+    Zip::from(scaled.rows_mut())
+        .and(rows.rows())
+        .and(ArrayView1::from(&w[start..end]))
+        .for_each(|mut s, r, &wi| Zip::from(&mut s).and(&r).for_each(|s, &r| *s = wi * r));
+    // Only the blocks on and above the diagonal, in column blocks of GEMM_BLOCK: for d = 200, 10 of the 16
+    // blocks' work instead of all of it.
+    let d = a.ncols();
+    for p in (0..d).step_by(GEMM_BLOCK) {
+        let p_end = (p + GEMM_BLOCK).min(d);
+        let left = rows.slice(ndarray::s![.., p..p_end]);
+        let right = scaled.slice(ndarray::s![.., p..]);
+        let mut block = out.slice_mut(ndarray::s![p..p_end, p..]);
+        ndarray::linalg::general_mat_mul(1.0, &left.t(), &right, 0.0, &mut block);
+    }
+}
+
+/// The column-block width of [`weighted_gram_by_gemm`]: each GEMM computes a GEMM_BLOCK-row strip of the upper
+/// triangle.
+const GEMM_BLOCK: usize = 64;
 
 /// Upper triangle of `out` += Σ_{i ∈ [start, end)} wᵢ aᵢ aᵢᵀ, row by row.
 fn accumulate_weighted_outer_products(design: &Design, w: &[f64], start: usize, end: usize, out: &mut Array2<f64>) {
@@ -257,6 +318,26 @@ fn accumulate_weighted_outer_products(design: &Design, w: &[f64], start: usize, 
             }
         }
     }
+}
+
+/// The Hessian ∇²F(x) = Xᵀ D X / n + λ₂ I summed row by row (rank-one updates wᵢ aᵢ aᵢᵀ into the upper
+/// triangle, in row order, on the calling thread): the reference the dense GEMM path of the solver is tested and
+/// benchmarked against.
+pub fn linear_model_hessian_by_rows(problem: &LinearModel, x: ArrayView1<f64>) -> Array2<f64> {
+    let (n, d) = (problem.n(), problem.dim());
+    let mut margins = Array1::zeros(n);
+    problem.design().matvec(x, margins.view_mut());
+    let (loss, inv_n) = (problem.loss(), 1.0 / n as f64);
+    let weights: Vec<f64> = margins
+        .iter()
+        .zip(problem.labels())
+        .map(|(&m, &y)| second_derivative(loss, m, y) * inv_n)
+        .collect();
+    let mut out = Array2::zeros((d, d));
+    accumulate_weighted_outer_products(problem.design(), &weights, 0, n, &mut out);
+    mirror_upper_triangle(&mut out);
+    out.diag_mut().mapv_inplace(|h| h + problem.l2());
+    out
 }
 
 /// Copies the upper triangle onto the lower one.
@@ -615,6 +696,27 @@ mod tests {
         let hd = linear_model_hessian(&dense, x.view());
         let hs = linear_model_hessian(&sparse, x.view());
         assert!((&hd - &hs).iter().all(|e| e.abs() < 1e-12));
+        // The dense GEMM path against the row-by-row reference, and exactly symmetric.
+        let reference = linear_model_hessian_by_rows(&dense, x.view());
+        let scale = reference.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!((&hd - &reference).iter().all(|e| e.abs() <= 1e-13 * scale));
+        assert_eq!(hd, hd.t());
+        let rs = linear_model_hessian_by_rows(&sparse, x.view());
+        assert!((&hs - &rs).iter().all(|e| e.abs() <= 1e-13 * scale));
+    }
+
+    #[test]
+    fn the_blocked_gemm_hessian_matches_the_row_by_row_one_beyond_one_block() {
+        let d = 2 * GEMM_BLOCK + 13;
+        let model = linear_model(3000, d, Loss::Logistic, 1e-3, false);
+        let x = Array1::from_shape_fn(d, |j| 0.02 * (j as f64).sin());
+        let h = with_threads(2, || linear_model_hessian(&model, x.view()));
+        let reference = linear_model_hessian_by_rows(&model, x.view());
+        let scale = reference.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let worst = (&h - &reference).iter().fold(0.0f64, |m, e| m.max(e.abs()));
+        assert!(worst <= 1e-13 * scale, "worst difference {worst}, scale {scale}");
+        assert_eq!(h, h.t());
+        assert_eq!(h, with_threads(1, || linear_model_hessian(&model, x.view())));
     }
 
     #[test]

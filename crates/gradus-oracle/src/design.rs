@@ -406,8 +406,9 @@ impl Design {
                 }
                 let rows =
                     &m.as_slice().expect("dense designs are standard layout")[start * d..(start + out.len()) * d];
+                let kernels = crate::simd::kernels();
                 for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
-                    *o = dot(row, x);
+                    *o = kernels.dot(row, x);
                 }
             }
             Design::Sparse(s) => {
@@ -502,8 +503,9 @@ impl Design {
                 }
                 let part = &mut part[..d];
                 let rows = &m.as_slice().expect("dense designs are standard layout")[a * d..b * d];
+                let kernels = crate::simd::kernels();
                 for (row, &vi) in rows.chunks_exact(d).zip(&v[a..b]) {
-                    axpy(vi, row, part);
+                    kernels.axpy(vi, row, part);
                 }
             }
             Design::Sparse(s) => {
@@ -592,29 +594,11 @@ fn contiguous<'a>(x: &'a ArrayView1<f64>) -> std::borrow::Cow<'a, [f64]> {
     }
 }
 
-/// xᵀy with eight independent accumulators, in a fixed summation order (so the result is reproducible):
-/// accumulator `l` sums the products at indices `≡ l (mod 8)` of the first `8⌊n/8⌋`, the accumulators are added
-/// as `((a₀+a₁)+(a₂+a₃)) + ((a₄+a₅)+(a₆+a₇))`, and the last `n mod 8` products are added to that sequentially.
-///
-/// Eight chains rather than four: a pass of row dots over the 100000×200 benchmark matrix was 10–14 % faster than
-/// with four when the dot is not inlined into a specialised loop, and never slower. See docs/benchmarks.md.
+/// xᵀy with eight independent accumulators in a fixed summation order (see [`crate::simd::portable::dot`]),
+/// through the instruction-set level chosen at run time ([`crate::simd::kernels`]); the same bits on every level.
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
-    debug_assert_eq!(x.len(), y.len());
-    let n = x.len().min(y.len());
-    let (x8, xt) = x[..n].as_chunks::<8>();
-    let (y8, yt) = y[..n].as_chunks::<8>();
-    let mut acc = [0.0f64; 8];
-    for (a, b) in x8.iter().zip(y8) {
-        for l in 0..8 {
-            acc[l] += a[l] * b[l];
-        }
-    }
-    let mut s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (a, b) in xt.iter().zip(yt) {
-        s += a * b;
-    }
-    s
+    crate::simd::kernels().dot(x, y)
 }
 
 /// Σ_k val_k · x(idx_k).
@@ -627,12 +611,11 @@ pub fn sparse_dot(idx: &[u32], val: &[f64], x: &[f64]) -> f64 {
     s
 }
 
-/// y += α x.
+/// y += α x, through the instruction-set level chosen at run time ([`crate::simd::kernels`]); the same bits on
+/// every level.
 #[inline]
 pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += alpha * xi;
-    }
+    crate::simd::kernels().axpy(alpha, x, y)
 }
 
 #[cfg(test)]

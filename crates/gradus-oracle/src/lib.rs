@@ -42,6 +42,7 @@ pub mod operator;
 pub mod oracle;
 pub mod problems;
 pub mod regularizer;
+pub mod simd;
 pub mod solve;
 pub mod stochastic;
 pub mod stop;

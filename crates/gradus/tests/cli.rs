@@ -112,7 +112,7 @@ fn every_classic_solver_converges_and_npy_input_works() {
     let (xp, yp) = (dir.path().join("X.npy"), dir.path().join("y.npy"));
     write_npy_matrix(&xp, &x).unwrap();
     write_npy_vector(&yp, &y).unwrap();
-    for solver in ["gd", "agd", "lbfgs"] {
+    for solver in ["gd", "agd", "lbfgs", "newton"] {
         for loss in ["logistic", "squared", "squared-hinge"] {
             let out = gradus(&[
                 "fit",
@@ -136,6 +136,28 @@ fn every_classic_solver_converges_and_npy_input_works() {
                 stdout(&out)
             );
         }
+    }
+}
+
+#[test]
+fn auto_is_the_default_and_says_what_it_chose_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = 11u64;
+    let x = Array2::from_shape_fn((400, 8), |_| 2.0 * uniform(&mut s) - 1.0);
+    let y = Array1::from_shape_fn(400, |i| if x[[i, 0]] > 0.1 { 1.0 } else { -1.0 });
+    let (xp, yp) = (dir.path().join("X.npy"), dir.path().join("y.npy"));
+    write_npy_matrix(&xp, &x).unwrap();
+    write_npy_vector(&yp, &y).unwrap();
+    let (xs, ys) = (xp.to_str().unwrap(), yp.to_str().unwrap());
+    for (extra, chosen) in [(["--l1", "0"], "auto: newton ("), (["--l1", "0.001"], "auto: fista (")] {
+        let mut args = vec!["fit", "--data", xs, "--labels", ys, "--l2", "0.01", "--tol", "1e-9"];
+        args.extend(extra);
+        let out = gradus(&args);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("status converged"), "{}", stdout(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().filter(|l| l.starts_with("auto: ")).count(), 1, "{err}");
+        assert!(err.contains(chosen), "{extra:?}: {err}");
     }
 }
 

@@ -16,10 +16,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
-use crate::design::{Design, axpy, dot};
+use crate::design::Design;
 use crate::error::{OracleError, Result, check_dim, check_finite, check_nonnegative};
 use crate::loss::Loss;
-use crate::memory::prefetch;
 use crate::objective::{FiniteSum, Objective};
 use crate::problems::fixed_order_sum;
 use crate::regularizer::Regularizer;
@@ -226,15 +225,7 @@ impl LinearModel {
             && !x.is_empty()
         {
             // Dense: the rows as one slice, the next row prefetched while this one is used (same bits).
-            let mut rows = rows.chunks_exact(x.len()).peekable();
-            for &y in labels {
-                let Some(row) = rows.next() else { break };
-                if let Some(next) = rows.peek() {
-                    prefetch(next);
-                }
-                s += self.loss.value(dot(row, x), y);
-            }
-            return s;
+            return crate::simd::kernels().loss_pass(self.loss, rows, labels, x);
         }
         for (i, &y) in (a..b).zip(labels) {
             s += self.loss.value(self.design.row_dot(i, x), y);
@@ -250,18 +241,8 @@ impl LinearModel {
             && !x.is_empty()
         {
             // Dense fast path: the rows as one slice, no per-row dispatch, the next row prefetched while this one
-            // is used (same operations, same bits).
-            let mut rows = rows.chunks_exact(x.len()).peekable();
-            for &y in labels {
-                let Some(row) = rows.next() else { break };
-                if let Some(next) = rows.peek() {
-                    prefetch(next);
-                }
-                let (value, derivative) = self.loss.value_and_derivative(dot(row, x), y);
-                s += value;
-                axpy(derivative, row, part);
-            }
-            return s;
+            // is used, compiled for the instruction-set level chosen at run time (same operations, same bits).
+            return crate::simd::kernels().loss_and_gradient_pass(self.loss, rows, labels, x, part);
         }
         for (i, &y) in (a..b).zip(labels) {
             let (value, derivative) = self.loss.value_and_derivative(self.design.row_dot(i, x), y);

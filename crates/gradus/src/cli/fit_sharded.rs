@@ -25,9 +25,10 @@ fn validate(a: &FitArgs, m: usize) -> Result<(), CliError> {
     if m == 0 {
         return Err(CliError::Usage("invalid --nodes 0: must be >= 1".into()));
     }
-    if !["gd", "agd", "lbfgs"].contains(&a.solver.as_str()) {
+    // `auto` (the default) is lbfgs here: the fastest of the three.
+    if !["gd", "agd", "lbfgs", "auto"].contains(&a.solver.as_str()) {
         return Err(CliError::Usage(format!(
-            "--nodes runs gd, agd or lbfgs on the all-reduced objective, not --solver {}",
+            "--nodes runs gd, agd or lbfgs (auto: lbfgs) on the all-reduced objective, not --solver {}",
             a.solver
         )));
     }
