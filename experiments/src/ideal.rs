@@ -203,6 +203,20 @@ fn work_at_target(r: &Report) -> Option<Work> {
     r.trace.first_below("rel_dist", TOL).map(|row| row.work)
 }
 
+/// The x label of the figures by values sent.
+const VALUES_AXIS: &str = "values sent by the busiest node (f64 numbers)";
+
+/// A run's (values sent, rel_dist) points, diverging rows cut at 1e6 as in [`add_curves`].
+fn values_sent_curve(r: &Report) -> Vec<(f64, f64)> {
+    let k_dist = r.trace.metric_index("rel_dist").expect("monitored");
+    r.trace
+        .rows
+        .iter()
+        .filter(|row| row.values[k_dist] <= 1e6)
+        .map(|row| (row.work.values_sent as f64, row.values[k_dist]))
+        .collect()
+}
+
 /// Adds a run's curves (by rounds and by gradients) to figures and tables.
 fn add_curves(algo: &str, r: &Report, by_comm: &mut Figure, by_grad: &mut Figure, table: &mut LongTable, trial: usize) {
     let k_dist = r.trace.metric_index("rel_dist").expect("monitored");
@@ -427,6 +441,20 @@ fn exp_i2(
     figures.push(save(&ctx.dir, "exp_i2_by_communication", &by_comm, &table)?);
     let svg = "exp_i2_by_gradients.svg".to_string();
     by_grad.write_svg(&ctx.dir.join(&svg))?;
+    figures.push(svg);
+    // The third counter: values sent by the busiest node (a gossip of d-vectors sends max_degree·d, an all-reduce of
+    // k values k), so a method that gossips short messages or reduces often shows it.
+    let mut by_values = Figure::log_y(&title, VALUES_AXIS, y);
+    let mut value_targets = Vec::new();
+    for (a, r) in algos.iter().zip(&reports) {
+        by_values
+            .curves
+            .push(Curve::new(a.name(), &thin(&values_sent_curve(r), 1500)));
+        value_targets.push(work_at_target(r).map_or(f64::NAN, |w| w.values_sent as f64));
+    }
+    finish_figure(&mut by_values, &value_targets);
+    let svg = "exp_i2_by_values_sent.svg".to_string();
+    by_values.write_svg(&ctx.dir.join(&svg))?;
     figures.push(svg);
     let failed_of = |names: &[&str]| -> Vec<String> {
         names
