@@ -1,7 +1,8 @@
 //! `gradus`: inspect data files and fit linear models from the command line.
 //!
 //! Exit status: 0 on success, 2 for bad input (the message names the file, line, column or parameter); `gradus fit`
-//! also exits 3 when it stopped short of `--tol` and 4 when it diverged (see `gradus fit --help`).
+//! also exits 3 when it stopped short of `--tol`; `gradus fit` and `gradus decentral` exit 4 when the run diverged (see
+//! `gradus fit --help`).
 
 mod cli;
 

@@ -19,7 +19,8 @@
 //!
 //! Bad input on one process (a missing file, a malformed line in its block) is agreed on by every process before the
 //! run: the process that found it prints the message (naming the file and line), the others say that another
-//! process failed, and all exit with status 2.
+//! process failed, and all exit with status 2. A run ends on its `--max-rounds`/`--max-iterations` budget with
+//! status 0; a diverged run (a non-finite value) exits 4, as `gradus fit` does.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -331,17 +332,19 @@ fn run(a: &DecentralArgs, procs: &Procs) -> Result<ExitCode, CliError> {
             report.trace.write_csv_file(p)?;
         }
         println!(
-            "objective {:.12e} rounds {} all_reduces {} iterations {} seconds {:.3} status {} processes {k} nodes {m}",
+            "objective {:.12e} rounds {} all_reduces {} values_sent {} iterations {} seconds {:.3} status {} processes {k} \
+             nodes {m}",
             objective,
             report.work.communication_rounds,
             report.work.all_reduces,
+            report.work.values_sent,
             report.iterations,
             report.seconds,
             report.status.name()
         );
     }
     Ok(match report.status {
-        Status::Diverged { .. } => ExitCode::from(1),
+        Status::Diverged { .. } => ExitCode::from(4),
         _ => ExitCode::SUCCESS,
     })
 }

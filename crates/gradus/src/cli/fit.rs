@@ -432,7 +432,7 @@ pub fn fit(a: &FitArgs) -> Result<ExitCode, CliError> {
 }
 
 /// The one warning line of a fit that did not reach `--tol` (like scikit-learn's `ConvergenceWarning`).
-fn not_converged_warning(a: &FitArgs, solver: &str, report: &Report, n: usize, objective: f64) -> String {
+pub(crate) fn not_converged_warning(a: &FitArgs, solver: &str, report: &Report, n: usize, objective: f64) -> String {
     let metric = if is_qning_solver(solver) {
         "relative duality gap"
     } else {

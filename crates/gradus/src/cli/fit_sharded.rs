@@ -6,7 +6,8 @@
 //! Under `mpirun -n K` (a binary built with the cargo feature `mpi`) process p holds a block of the nodes and reads
 //! only their rows; without it, one process holds every node. The bits do not depend on K: every value and gradient
 //! is a node-order sum. The stopping rule is `gradus fit`'s (certified relative suboptimality ≤ --tol, or
-//! ‖∇F‖ ≤ --tol when λ₂ = 0; budget --max-epochs in full gradients); the summary line adds the all-reduces spent.
+//! ‖∇F‖ ≤ --tol when λ₂ = 0; budget --max-epochs in full gradients), and so are its exit statuses and warning line (3
+//! short of --tol, 4 diverged); the summary line adds the all-reduces spent.
 
 use std::process::ExitCode;
 
@@ -17,7 +18,7 @@ use gradus_oracle::{Design, LinearModel, Objective, ObjectiveMonitor, RunConfig,
 use ndarray::{Array1, s};
 
 use super::CliError;
-use super::fit::FitArgs;
+use super::fit::{EXIT_DIVERGED, EXIT_NOT_CONVERGED, FitArgs, not_converged_warning};
 use super::shard::{Procs, blocks, csr_rows, launched_by_mpi, read_rows, signed_labels};
 
 /// Checks what `--nodes` supports.
@@ -135,9 +136,14 @@ fn run(a: &FitArgs, m: usize, procs: &Procs) -> Result<ExitCode, CliError> {
             report.status.name()
         );
     }
+    // The same exit statuses and warning line as the single-process `gradus fit`.
+    if procs.rank() == 0 && report.status != Status::Converged {
+        eprintln!("{}", not_converged_warning(a, &a.solver, &report, n, value));
+    }
     Ok(match report.status {
-        Status::Diverged { .. } => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+        Status::Converged => ExitCode::SUCCESS,
+        Status::Diverged { .. } => ExitCode::from(EXIT_DIVERGED),
+        _ => ExitCode::from(EXIT_NOT_CONVERGED),
     })
 }
 
