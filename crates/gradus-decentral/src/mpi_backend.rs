@@ -43,7 +43,7 @@ use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::gossip::{GossipMatrix, Spectrum};
-use crate::network::{Communicator, NodeFn, count_gossip, count_reduction, fold_rows};
+use crate::network::{Communicator, NodeFn, add, count_gossip, count_reduction, fold_rows, max_nan, min_nan};
 
 /// What can go wrong when setting up MPI.
 #[derive(Debug, Error)]
@@ -424,20 +424,6 @@ impl<'w> MpiCommunicator<'w> {
         );
         all
     }
-}
-
-/// The reduction's max: NaN wins (as the simulator's).
-fn max_nan(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
-}
-
-/// The reduction's min: NaN wins (as the simulator's).
-fn min_nan(a: f64, b: f64) -> f64 {
-    if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
-}
-
-fn add(a: f64, b: f64) -> f64 {
-    a + b
 }
 
 impl Communicator for MpiCommunicator<'_> {

@@ -120,17 +120,18 @@ pub fn fold_rows(all: ArrayView2<f64>, mut out: ArrayViewMut1<f64>, op: fn(f64, 
     }
 }
 
-fn add(a: f64, b: f64) -> f64 {
+/// The reduction's sum.
+pub fn add(a: f64, b: f64) -> f64 {
     a + b
 }
 
 /// The reduction's max: NaN wins (a NaN anywhere is reported, never silently dropped).
-fn max_nan(a: f64, b: f64) -> f64 {
+pub fn max_nan(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
 }
 
 /// The reduction's min: NaN wins.
-fn min_nan(a: f64, b: f64) -> f64 {
+pub fn min_nan(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) }
 }
 
