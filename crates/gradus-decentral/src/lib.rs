@@ -39,16 +39,36 @@
 //! ```
 //! use gradus_decentral::{ConsensusMonitor, GossipKind, GossipMatrix, Graph, IdealParams, LocalNode, LocalProblem};
 //! use gradus_decentral::Simulator;
-//! use gradus_oracle::{Quadratic, RunConfig, Silent, Status, Stop};
-//! use ndarray::{Array1, Array2};
+//! use gradus_oracle::{Objective, RunConfig, Silent, Status, Stop};
+//! use ndarray::{Array2, ArrayView1, ArrayViewMut1};
 //!
-//! // Any Objective is a node (here the shared library's quadratic ½(x − cᵢ)ᵀAᵢ(x − cᵢ), given as a generic node).
+//! // Your own node objective: fᵢ(x) = ½ Σₖ hₖ (xₖ − cₖ)², with its constants μᵢ = min h, Lᵢ = max h.
+//! struct MyNode {
+//!     h: [f64; 3],
+//!     c: [f64; 3],
+//! }
+//! impl Objective for MyNode {
+//!     fn dim(&self) -> usize {
+//!         3
+//!     }
+//!     fn value(&self, x: ArrayView1<f64>) -> f64 {
+//!         (0..3).map(|k| 0.5 * self.h[k] * (x[k] - self.c[k]).powi(2)).sum()
+//!     }
+//!     fn gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+//!         for k in 0..3 {
+//!             out[k] = self.h[k] * (x[k] - self.c[k]);
+//!         }
+//!     }
+//!     fn smoothness(&self) -> f64 {
+//!         self.h.iter().copied().fold(0.0, f64::max)
+//!     }
+//!     fn strong_convexity(&self) -> f64 {
+//!         self.h.iter().copied().fold(f64::INFINITY, f64::min)
+//!     }
+//! }
+//!
 //! let nodes: Vec<LocalNode> = (0..10)
-//!     .map(|i| {
-//!         let a = Array2::from_diag(&Array1::from_vec(vec![1.0, 10.0 + i as f64, 50.0]));
-//!         let c = Array1::from_vec(vec![i as f64, 1.0, -1.0]);
-//!         LocalNode::new(Quadratic::new(a, c, 1.0, 60.0).unwrap()).unwrap()
-//!     })
+//!     .map(|i| LocalNode::new(MyNode { h: [1.0, 10.0 + i as f64, 50.0], c: [i as f64, 1.0, -1.0] }).unwrap())
 //!     .collect();
 //! let problem = LocalProblem::new("my nodes", 0, nodes).unwrap();
 //! // The simulator holds every node, so the reference optimum can be computed centrally (optional).
