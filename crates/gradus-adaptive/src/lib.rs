@@ -84,22 +84,8 @@ pub use sgd_momentum::SgdMomentum;
 mod tests {
     use super::*;
     use gradus_oracle::problems::Mlp;
-    use gradus_oracle::problems::nonsmooth_toys::normal;
     use gradus_oracle::{NoMetrics, RunConfig, Silent, Stop, run};
-    use ndarray::{Array1, Array2};
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
-
-    /// Two Gaussian blobs per class, 3 classes in 6 dimensions.
-    fn blobs() -> Mlp {
-        let mut rng = StdRng::seed_from_u64(9);
-        let n = 300;
-        let y = Array1::from_shape_fn(n, |i| (i % 3) as f64);
-        let x = Array2::from_shape_fn((n, 6), |(i, j)| {
-            normal(&mut rng) * 0.5 + if j == i % 3 { 2.0 } else { 0.0 }
-        });
-        Mlp::new(&[6, 16, 3], x, &y).unwrap()
-    }
+    use ndarray::Array1;
 
     /// On the non-stationary noise oracle: same seed ⇒ same bits, another seed ⇒ another path; the idealized step
     /// follows the schedule the oracle uses (one oracle call per update).
@@ -139,7 +125,7 @@ mod tests {
 
     #[test]
     fn every_optimizer_learns_and_runs_are_deterministic() {
-        let mlp = blobs();
+        let mlp = Mlp::three_blobs(9);
         let d = mlp.num_params();
         let make = |k: usize| -> Box<dyn StochasticStep> {
             match k {

@@ -218,9 +218,7 @@ impl Method for StochasticRunner<'_> {
 mod tests {
     use super::*;
     use crate::problems::Mlp;
-    use crate::problems::nonsmooth_toys::normal;
     use crate::{NoMetrics, RunConfig, Silent, Stop, run};
-    use ndarray::Array2;
 
     /// Plain SGD, written here only to drive the runners.
     struct PlainSgd {
@@ -242,20 +240,9 @@ mod tests {
         }
     }
 
-    /// Two Gaussian blobs per class, 3 classes in 6 dimensions.
-    fn blobs() -> Mlp {
-        let mut rng = StdRng::seed_from_u64(9);
-        let n = 300;
-        let y = Array1::from_shape_fn(n, |i| (i % 3) as f64);
-        let x = Array2::from_shape_fn((n, 6), |(i, j)| {
-            normal(&mut rng) * 0.5 + if j == i % 3 { 2.0 } else { 0.0 }
-        });
-        Mlp::new(&[6, 16, 3], x, &y).unwrap()
-    }
-
     #[test]
     fn epoch_trainer_counts_work_learns_and_is_deterministic() {
-        let mlp = blobs();
+        let mlp = Mlp::three_blobs(9);
         let d = mlp.num_params();
         let train = || {
             let opt = Box::new(PlainSgd {
@@ -289,7 +276,7 @@ mod tests {
 
     #[test]
     fn stochastic_runner_makes_one_oracle_call_per_step() {
-        let mlp = blobs();
+        let mlp = Mlp::three_blobs(9);
         let d = mlp.num_params();
         let opt = Box::new(PlainSgd {
             lr: 0.05,

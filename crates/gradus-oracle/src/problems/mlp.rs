@@ -123,6 +123,19 @@ pub struct Mlp {
 }
 
 impl Mlp {
+    /// A small seeded classification problem for tests and examples: 300 points in 6 dimensions, 3 classes
+    /// (point i has class i mod 3 and is shifted by 2 along coordinate i mod 3, plus Gaussian noise of standard
+    /// deviation 0.5), on a 6–16–3 ReLU network.
+    pub fn three_blobs(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let n = 300;
+        let y = Array1::from_shape_fn(n, |i| (i % 3) as f64);
+        let x = Array2::from_shape_fn((n, 6), |(i, j)| {
+            crate::problems::nonsmooth_toys::normal(&mut rng) * 0.5 + if j == i % 3 { 2.0 } else { 0.0 }
+        });
+        Mlp::new(&[6, 16, 3], x, &y).expect("valid sizes and labels")
+    }
+
     /// An MLP with layer sizes `sizes` = [in, hidden…, classes] on `inputs` (n × in) and integer labels in
     /// 0..classes (given as f64, as the data loaders return them).
     pub fn new(sizes: &[usize], inputs: Array2<f64>, labels: &Array1<f64>) -> Result<Self> {
