@@ -42,6 +42,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(cli::CliError::Reported) => ExitCode::from(2),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

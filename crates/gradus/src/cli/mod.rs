@@ -31,4 +31,8 @@ pub enum CliError {
         /// This process's rank.
         rank: usize,
     },
+    /// Bad input whose message this process has already printed (an MPI run's agreement step prints it before
+    /// the processes stop together).
+    #[error("bad input (reported above)")]
+    Reported,
 }

@@ -354,13 +354,30 @@ impl Procs<'_> {
 
     /// Agrees on the outcome of a local step: Ok everywhere, or every process returns an error (the failing ones
     /// their own).
+    ///
+    /// A failing process prints its message here, before a second collective step that every process takes: so no
+    /// process exits (which makes mpirun end the job) before every message is out.
     pub fn agree<T>(&self, local: Result<T, CliError>) -> Result<T, CliError> {
         let failed_somewhere = self.any(local.is_err());
-        let value = local?;
-        if failed_somewhere {
-            return Err(CliError::OtherProcess { rank: self.rank() });
+        if !failed_somewhere {
+            return local;
         }
-        Ok(value)
+        let reported = match local {
+            Err(e) => {
+                eprintln!("error: {e}");
+                use std::io::Write;
+                let _ = std::io::stderr().flush();
+                true
+            }
+            Ok(_) => false,
+        };
+        // Every process waits here until the failing ones have printed.
+        self.any(false);
+        Err(if reported {
+            CliError::Reported
+        } else {
+            CliError::OtherProcess { rank: self.rank() }
+        })
     }
 }
 
