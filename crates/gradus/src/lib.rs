@@ -15,11 +15,41 @@
 //! | [`adaptive`] | `gradus-adaptive` | SGD, noise-adaptive steps, AdapSGD, RMSProp, SGD-momentum, Adam |
 //!
 //! ```
-//! use gradus::oracle::{Objective, Quadratic};
-//! use ndarray::{Array1, Array2};
+//! use gradus::classic::LbfgsParams;
+//! use gradus::oracle::{Objective, ObjectiveMonitor, RunConfig, Silent, Status, Stop};
+//! use ndarray::{Array1, ArrayView1, ArrayViewMut1};
 //!
-//! let q = Quadratic::new(Array2::eye(3), Array1::ones(3), 1.0, 1.0).unwrap();
-//! assert_eq!(q.value(q.solution().view()), 0.0);
+//! /// Your own problem: f(x) = Σⱼ cosh(xⱼ − j) + ½‖x‖², minimized where sinh(xⱼ − j) + xⱼ = 0.
+//! struct CoshRidge;
+//!
+//! impl Objective for CoshRidge {
+//!     fn dim(&self) -> usize {
+//!         4
+//!     }
+//!     fn value(&self, x: ArrayView1<f64>) -> f64 {
+//!         x.iter().enumerate().map(|(j, &xj)| (xj - j as f64).cosh() + 0.5 * xj * xj).sum()
+//!     }
+//!     fn gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+//!         for (j, &xj) in x.iter().enumerate() {
+//!             out[j] = (xj - j as f64).sinh() + xj;
+//!         }
+//!     }
+//!     fn smoothness(&self) -> f64 {
+//!         1.0 + 4f64.cosh() // valid where every |xⱼ − j| ≤ 4 (start and minimizer); L-BFGS searches its steps
+//!     }
+//!     fn strong_convexity(&self) -> f64 {
+//!         2.0 // cosh″ ≥ 1, plus the ridge
+//!     }
+//! }
+//!
+//! let config = RunConfig::new(Stop::iterations(200).with_target("grad_norm", 1e-12), 1);
+//! let x0 = Array1::zeros(4);
+//! let report = LbfgsParams::default().solve(&CoshRidge, x0.view(), &config, &ObjectiveMonitor::new(&CoshRidge), &mut Silent)?;
+//! assert_eq!(report.status, Status::Converged);
+//! for (j, &xj) in report.x.iter().enumerate() {
+//!     assert!(((xj - j as f64).sinh() + xj).abs() <= 1e-12);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
 
