@@ -68,7 +68,7 @@ pub use guard::run_guarded;
 pub use index_free_svrg::{IndexFreeSvrgParams, ShuffledComponents};
 pub use ista::{Ista, IstaParams};
 pub use miso::{Miso, MisoParams};
-pub use proximal_point::{EpochMethod, InnerSolver, ProximalPoint};
+pub use proximal_point::{EpochMethod, InnerSolver, ProximalPoint, Subproblem};
 pub use qning::{PairRule, Qning, QningParams};
 pub use saga::{Saga, SagaParams};
 pub use sampling::Sampling;

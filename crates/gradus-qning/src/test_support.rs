@@ -136,7 +136,7 @@ impl<'a> crate::InnerSolver<'a> for ExactProx<'a> {
     fn name(&self) -> &'static str {
         "exact"
     }
-    fn subproblem(&self) -> &crate::ProximalPoint<'a> {
+    fn subproblem(&self) -> &dyn crate::proximal_point::Subproblem {
         &self.sub
     }
     fn set_center(&mut self, z: ndarray::ArrayView1<f64>) {

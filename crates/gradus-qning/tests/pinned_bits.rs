@@ -59,16 +59,7 @@ fn run(name: &str, sparse: bool, l1: f64) -> (u64, u64, u64, u64) {
     let m = model(Loss::Logistic, sparse, 1e-3, l1);
     let x0 = Array1::zeros(7);
     let cfg = RunConfig::new(Stop::iterations(12), 60);
-    let (r, _) = solve_named(
-        name,
-        &m,
-        x0.view(),
-        &cfg,
-        &DualityGapMonitor::new(&m),
-        &mut Silent,
-        &o,
-    )
-    .unwrap();
+    let (r, _) = solve_named(name, &m, x0.view(), &cfg, &DualityGapMonitor::new(&m), &mut Silent, &o).unwrap();
     let objective = r.trace.rows.last().unwrap().values[0];
     (
         fingerprint(&r.x),
