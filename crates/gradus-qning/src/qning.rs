@@ -439,7 +439,7 @@ impl Method for Qning<'_> {
 mod tests {
     use super::*;
     use crate::test_support::{ExactProx, small_model};
-    use gradus_oracle::Loss;
+    use gradus_oracle::{Loss, Objective as _};
 
     const KAPPA: f64 = 0.5;
 
