@@ -40,6 +40,7 @@ pub mod auto;
 pub mod catalyst;
 pub mod duality_gap;
 pub mod error;
+pub mod finite_sum;
 pub mod guard;
 pub mod index_free_svrg;
 pub mod ista;
@@ -64,6 +65,7 @@ pub use catalyst::{
 };
 pub use duality_gap::{DualityGapMonitor, duality_gap};
 pub use error::{QningError, Result};
+pub use finite_sum::{FiniteSumPoint, TABLE_LIMIT, choose_finite_sum, solve_finite_sum};
 pub use guard::run_guarded;
 pub use index_free_svrg::{IndexFreeSvrgParams, ShuffledComponents};
 pub use ista::{Ista, IstaParams};
