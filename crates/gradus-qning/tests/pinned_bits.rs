@@ -1,6 +1,7 @@
 //! Pins the fast path's results on a small model, captured before the inner-solver interface became
 //! problem-agnostic: any change of bits in SVRG/SAGA/MISO/ISTA or the accelerators on `LinearModel` fails here.
 
+use gradus_oracle::loss::{ScalarLoss, sigmoid, softplus, softplus_and_sigmoid};
 use gradus_oracle::{Csr, Design, LinearModel, Loss, RunConfig, Silent, Stop};
 use gradus_qning::{DualityGapMonitor, InnerStop, NamedOptions, WarmStart, solve_named};
 use ndarray::{Array1, Array2};
@@ -115,3 +116,100 @@ const EXPECTED: &[(u64, u64, u64, u64)] = &[
     (9739336516838845682, 12, 48000, 4603794449254856978),
     (11047049558904713629, 12, 59000, 4603794448138798641),
 ];
+
+/// The logistic loss as a user's own [`ScalarLoss`], with the formulas of `gradus_oracle::loss`.
+#[derive(Debug)]
+struct MyLogistic;
+impl ScalarLoss for MyLogistic {
+    fn name(&self) -> &'static str {
+        "my-logistic"
+    }
+    fn value(&self, m: f64, y: f64) -> f64 {
+        softplus(-y * m)
+    }
+    fn derivative(&self, m: f64, y: f64) -> f64 {
+        -y * sigmoid(-y * m)
+    }
+    fn value_and_derivative(&self, m: f64, y: f64) -> (f64, f64) {
+        let (v, s) = softplus_and_sigmoid(-y * m);
+        (v, -y * s)
+    }
+    fn curvature_bound(&self) -> f64 {
+        0.25
+    }
+    fn needs_signed_labels(&self) -> bool {
+        true
+    }
+    fn conjugate(&self, u: f64, y: f64) -> Option<f64> {
+        let p = (-u * y).clamp(0.0, 1.0);
+        let xlogx = |p: f64| if p <= 0.0 { 0.0 } else { p * p.ln() };
+        Some(xlogx(p) + xlogx(1.0 - p))
+    }
+}
+static MY_LOGISTIC: MyLogistic = MyLogistic;
+
+#[test]
+fn a_custom_copy_of_the_logistic_loss_gives_the_same_bits_on_the_fast_path() {
+    for (sparse, l2, l1) in [(false, 1e-3, 0.0), (true, 1e-3, 0.01), (true, 0.0, 0.02)] {
+        let builtin = model(Loss::Logistic, sparse, l2, l1);
+        let custom = model(Loss::Custom(&MY_LOGISTIC), sparse, l2, l1);
+        for name in ["qning-svrg", "saga", "miso", "catalyst-miso", "svrg", "fista"] {
+            if name == "miso" && l2 == 0.0 {
+                continue; // plain MISO needs λ₂ > 0
+            }
+            let run = |m: &LinearModel| {
+                let cfg = RunConfig::new(Stop::iterations(15), 60);
+                solve_named(
+                    name,
+                    m,
+                    Array1::zeros(7).view(),
+                    &cfg,
+                    &DualityGapMonitor::new(m),
+                    &mut Silent,
+                    &NamedOptions::default(),
+                )
+                .unwrap()
+                .0
+            };
+            let (a, b) = (run(&builtin), run(&custom));
+            assert_eq!(fingerprint(&a.x), fingerprint(&b.x), "{name} sparse {sparse} λ₁ {l1}");
+            assert_eq!(a.work, b.work, "{name}");
+            let gaps =
+                |r: &gradus_oracle::Report| r.trace.rows.iter().map(|row| row.values.clone()).collect::<Vec<_>>();
+            assert_eq!(gaps(&a), gaps(&b), "{name}: objective and duality gap at every row");
+        }
+    }
+}
+
+/// The logistic loss without its conjugate.
+#[derive(Debug)]
+struct NoConjugate;
+impl ScalarLoss for NoConjugate {
+    fn name(&self) -> &'static str {
+        "no-conjugate"
+    }
+    fn value(&self, m: f64, y: f64) -> f64 {
+        softplus(-y * m)
+    }
+    fn derivative(&self, m: f64, y: f64) -> f64 {
+        -y * sigmoid(-y * m)
+    }
+    fn curvature_bound(&self) -> f64 {
+        0.25
+    }
+}
+static NO_CONJUGATE: NoConjugate = NoConjugate;
+
+#[test]
+fn without_a_conjugate_the_lasso_gap_is_infinite_and_the_ridge_gap_needs_none() {
+    let w = Array1::from_elem(7, 0.1);
+    let lasso = model(Loss::Custom(&NO_CONJUGATE), false, 0.0, 0.02);
+    assert_eq!(gradus_qning::duality_gap(&lasso, w.view()).1, f64::INFINITY);
+    let ridge = model(Loss::Custom(&NO_CONJUGATE), false, 1e-3, 0.02);
+    let reference = model(Loss::Logistic, false, 1e-3, 0.02);
+    let (a, b) = (
+        gradus_qning::duality_gap(&ridge, w.view()),
+        gradus_qning::duality_gap(&reference, w.view()),
+    );
+    assert!(a.1.is_finite() && (a.1 - b.1).abs() <= 1e-15 * b.1.abs(), "{a:?} {b:?}");
+}
