@@ -10,6 +10,10 @@
 //!
 //! κ = 0 is the original problem, so the plain solvers (SVRG, SAGA, MISO, ISTA, FISTA) are the same code with
 //! κ = 0. The ridge part (σ/2)‖w‖² − bᵀw is handled exactly (not sampled) and λ₁ by its prox, as in Cyanure.
+//!
+//! The accelerators see a subproblem only through the [`Subproblem`] trait (κ, μ, the centre, h_z(w), a
+//! certified inner criterion, the prox-gradient step, ε₀'s bound), so they drive the fast-path solvers on
+//! [`ProximalPoint`] and the generic ones on [`crate::finite_sum::FiniteSumPoint`] alike.
 
 use gradus_oracle::{LinearModel, Method, Objective, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1};

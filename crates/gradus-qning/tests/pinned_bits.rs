@@ -50,7 +50,7 @@ fn fingerprint(x: &Array1<f64>) -> u64 {
 /// (solver, sparse, λ₁) → (fingerprint of the final iterate, iterations, passes × 1000, objective bits).
 fn run(name: &str, sparse: bool, l1: f64) -> (u64, u64, u64, u64) {
     let mut o = NamedOptions::default();
-    // Lasso-free cases with λ₁ = 0.02 exercise the certified inner rules, the prox warm start and ε₀.
+    // λ₁ = 0.02 marks the cases that exercise the certified inner rules, the prox warm starts and ε₀.
     if l1 == 0.02 {
         o.qning.accel.inner_stop = InnerStop::QNING_RELATIVE;
         o.qning.accel.warm_start = WarmStart::CenterProx;
