@@ -254,6 +254,28 @@ pub(crate) fn check_table(solver: &'static str, n: usize, d: usize, copies: usiz
     Ok(())
 }
 
+/// Refuses constants no solver can use: the regularizer's weights, μ_f and L must be finite and ≥ 0.
+pub fn check_constants(problem: &dyn FiniteSum) -> Result<()> {
+    let (l1, l2) = problem.regularizer().weights();
+    let constants = [
+        ("regularizer l1", l1),
+        ("regularizer l2", l2),
+        ("strong_convexity", problem.strong_convexity()),
+        ("smoothness", problem.smoothness()),
+    ];
+    for (name, value) in constants {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(crate::error::invalid(
+                "solve_finite_sum",
+                name,
+                value,
+                "must be finite and >= 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The Lᵢ of every component.
 pub(crate) fn component_constants(problem: &dyn FiniteSum) -> Vec<f64> {
     (0..problem.len()).map(|i| problem.component_smoothness(i)).collect()
@@ -386,6 +408,7 @@ pub fn solve_finite_sum(
         });
     }
     crate::error::check_start("solve_finite_sum", problem.dim(), x0)?;
+    check_constants(problem)?;
     let checks = options.check_passes;
     let report = match acc {
         Accelerator::None => {
@@ -654,6 +677,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.status, Status::Converged);
+        // Constants no solver can use.
+        let mut negative = SoftmaxSum::new(30, 0.05, 0.01);
+        negative.regularizer = gradus_oracle::Regularizer::L2(-1.0);
+        assert!(matches!(
+            run("svrg", &negative, x0.view(), &o),
+            Err(QningError::InvalidParameter {
+                name: "regularizer l2",
+                ..
+            })
+        ));
         // Bad starts and names.
         let bad = Array1::from_elem(4, f64::NAN);
         assert!(matches!(
