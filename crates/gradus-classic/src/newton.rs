@@ -150,6 +150,7 @@ impl NewtonParams {
 /// | logistic | y² σ(ym)(1 − σ(ym)) |
 /// | squared | 1 |
 /// | squared hinge | y² if 1 − ym > 0, else 0 |
+/// | custom | `ScalarLoss::second_derivative`, or its curvature bound when it gives none |
 pub fn second_derivative(loss: Loss, m: f64, y: f64) -> f64 {
     match loss {
         Loss::Logistic => y * y * sigmoid(y * m) * sigmoid(-y * m),
@@ -161,6 +162,7 @@ pub fn second_derivative(loss: Loss, m: f64, y: f64) -> f64 {
                 0.0
             }
         }
+        Loss::Custom(c) => c.second_derivative(m, y).unwrap_or_else(|| c.curvature_bound()),
     }
 }
 

@@ -548,6 +548,7 @@ fn loss_name(loss: Loss) -> &'static str {
         Loss::Logistic => "logistic",
         Loss::Squared => "squared",
         Loss::SquaredHinge => "squared-hinge",
+        Loss::Custom(c) => c.name(),
     }
 }
 

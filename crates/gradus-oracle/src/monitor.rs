@@ -11,7 +11,8 @@ use crate::solve::Monitor;
 /// - `rel_subopt` = (F(x) − F*)/scale, only with a reference value;
 /// - `grad_norm` = dist(0, ∂F(x)) = ‖∇f(x) + the min-norm element of ∂g(x)‖ (for smooth F, ‖∇F(x)‖);
 /// - `rel_subopt_bound`, only when F is μ-strongly convex (μ > 0): a certified upper bound on (F(x) − F*)/F*
-///   from F(x) − F* ≤ dist(0, ∂F(x))²/(2μ), see [`certified_relative_suboptimality`]. It needs no F*.
+///   from F(x) − F* ≤ dist(0, ∂F(x))²/(2μ), see [`certified_relative_suboptimality`]. It needs no F*. μ is that of
+///   F = f + g: [`Objective::strong_convexity`] of f plus the regularizer's λ₂.
 pub struct ObjectiveMonitor<'a> {
     problem: &'a dyn Objective,
     reference: Option<(f64, f64)>,
@@ -40,6 +41,13 @@ impl<'a> ObjectiveMonitor<'a> {
     }
 }
 
+impl ObjectiveMonitor<'_> {
+    /// μ of F = f + g: that of f plus the regularizer's λ₂.
+    fn mu(&self) -> f64 {
+        self.problem.strong_convexity() + self.problem.regularizer().strong_convexity()
+    }
+}
+
 impl Monitor for ObjectiveMonitor<'_> {
     fn names(&self) -> Vec<String> {
         let mut n = vec!["objective".to_string()];
@@ -47,7 +55,7 @@ impl Monitor for ObjectiveMonitor<'_> {
             n.push("rel_subopt".to_string());
         }
         n.push("grad_norm".to_string());
-        if self.problem.strong_convexity() > 0.0 {
+        if self.mu() > 0.0 {
             n.push("rel_subopt_bound".to_string());
         }
         n
@@ -71,7 +79,7 @@ impl Monitor for ObjectiveMonitor<'_> {
         }
         let residual = min_norm_subgradient_norm(x, g.view(), reg.weights());
         out.push(residual);
-        let mu = self.problem.strong_convexity();
+        let mu = self.mu();
         if mu > 0.0 {
             out.push(certified_relative_suboptimality(total, residual, mu));
         }

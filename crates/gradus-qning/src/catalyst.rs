@@ -32,9 +32,8 @@
 use gradus_oracle::{LinearModel, Method, Monitor, Objective, Observer, Report, RunConfig, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1};
 
-use crate::duality_gap::{duality_gap, primal_and_gap};
-use crate::error::{Result, check_start, invalid};
-use crate::proximal_point::{InnerSolver, ProximalPoint};
+use crate::error::{QningError, Result, check_start, invalid};
+use crate::proximal_point::{InnerSolver, Subproblem};
 
 /// When an inner solve ends.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,21 +99,6 @@ pub enum WarmStart {
     Best,
 }
 
-/// One prox-gradient step on the subproblem h from w: S_{λ₁η}(w − η∇s(w)), η = 1/(L + σ); one full gradient.
-pub(crate) fn prox_gradient_step(sub: &ProximalPoint, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64> {
-    let model = sub.model();
-    let sigma = sub.sigma();
-    let eta = 1.0 / ((model.smoothness() - model.strong_convexity()).max(0.0) + sigma);
-    let mut g = Array1::zeros(sub.dim());
-    model.mean_loss_and_data_gradient(w, g.view_mut());
-    work.full_gradients += 1;
-    let tau = eta * sub.l1();
-    Array1::from_shape_fn(sub.dim(), |j| {
-        let grad = g[j] + sigma * w[j] - sub.linear_term(j);
-        gradus_oracle::regularizer::soft_threshold(w[j] - eta * grad, tau)
-    })
-}
-
 /// Moves the inner solver's centre to y and sets its start point by `warm` (`None`: continue from its iterate,
 /// for a refinement); `first` for the first subproblem (options 1 and 3 then start at y).
 pub(crate) fn warm_start(
@@ -138,13 +122,13 @@ pub(crate) fn warm_start(
     };
     let start = match warm {
         WarmStart::Center => y.to_owned(),
-        WarmStart::CenterProx => prox_gradient_step(sub, y, work),
+        WarmStart::CenterProx => sub.prox_gradient_step(y, work),
         WarmStart::Previous => return,
         _ if first => y.to_owned(),
         WarmStart::Extrapolated => {
             let z = extrapolated();
             if sub.l1() > 0.0 {
-                prox_gradient_step(sub, z.view(), work)
+                sub.prox_gradient_step(z.view(), work)
             } else {
                 z
             }
@@ -291,7 +275,7 @@ pub(crate) fn approximate_prox(
             }
             InnerStop::Absolute => epsilon,
         };
-        let (value, gap) = primal_and_gap(inner.subproblem(), inner.iterate());
+        let (value, gap) = inner.subproblem().value_and_gap(inner.iterate());
         work.full_gradients += 1;
         if gap <= target || epochs >= max_epochs {
             return ProxResult { value };
@@ -308,15 +292,23 @@ pub(crate) fn approximate_prox(
     ProxResult { value }
 }
 
-/// ε₀ of the absolute rule, (2/9) × the duality gap of F at x₀ (the practical surrogate of F(x₀) − F*, which it
-/// bounds; F* is unknown), with the work it cost (one fused pass, two for the lasso).
-pub(crate) fn absolute_epsilon0(model: &LinearModel, x0: ArrayView1<f64>) -> (f64, Work) {
-    let (_, g) = duality_gap(model, x0);
-    let work = Work {
-        function_values: if model.l2() > 0.0 { 1 } else { 2 },
-        ..Work::default()
-    };
-    (2.0 / 9.0 * g, work)
+/// ε₀ of the absolute rule, (2/9) × a certified bound on F(x₀) − F* ([`Subproblem::objective_gap`]: the duality
+/// gap at x₀ on a linear model, one fused pass, two for the lasso), with the work it cost; a typed error when the
+/// problem has no such bound.
+pub(crate) fn absolute_epsilon0(
+    sub: &dyn Subproblem,
+    x0: ArrayView1<f64>,
+    solver: &'static str,
+) -> Result<(f64, Work)> {
+    match sub.objective_gap(x0) {
+        Some((g, work)) => Ok((2.0 / 9.0 * g, work)),
+        None => Err(QningError::Unsupported {
+            solver,
+            reason: "inner_stop = Absolute needs a certified bound on F(x0) - F* (a duality gap, or μ > 0 for \
+                     dist(0, ∂F)²/(2μ)); use OnePass, Epochs or Relative"
+                .to_string(),
+        }),
+    }
 }
 
 /// The Catalyst parameters.
@@ -382,10 +374,10 @@ impl<'a> Catalyst<'a> {
     /// Catalyst around `inner` from x0.
     pub fn new(inner: Box<dyn InnerSolver<'a> + 'a>, x0: ArrayView1<f64>, params: &CatalystParams) -> Result<Self> {
         params.validate()?;
-        let model = inner.subproblem().model();
-        check_start("catalyst", model.dim(), x0)?;
-        let mu = model.strong_convexity();
-        let kappa = inner.subproblem().kappa();
+        let sub = inner.subproblem();
+        check_start("catalyst", sub.dim(), x0)?;
+        let mu = sub.strong_convexity();
+        let kappa = sub.kappa();
         if kappa <= 0.0 {
             return Err(invalid(
                 "catalyst",
@@ -396,7 +388,7 @@ impl<'a> Catalyst<'a> {
         }
         let q = mu / (mu + kappa);
         let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
-            absolute_epsilon0(model, x0)
+            absolute_epsilon0(sub, x0, "catalyst")?
         } else {
             (0.0, Work::default())
         };

@@ -18,6 +18,7 @@
 //! | logistic | p ln p + (1 − p) ln(1 − p) with u = −y p, p ∈ [0, 1] |
 //! | squared | u²/2 + u y |
 //! | squared hinge | u²/2 + u y for u y ≤ 0 |
+//! | custom | `ScalarLoss::conjugate` (+∞ without one: no certificate for the lasso) |
 //!
 //! This is the gap Cyanure and the authors' `compute_dualgap.m` use for their relative tolerance.
 
@@ -27,7 +28,8 @@ use ndarray::{Array1, ArrayView1};
 
 use crate::proximal_point::ProximalPoint;
 
-/// φ*(u; y).
+/// φ*(u; y); for a custom loss its [`gradus_oracle::loss::ScalarLoss::conjugate`], or +∞ when it has none (no certificate,
+/// never a wrong gap).
 pub fn conjugate(loss: Loss, u: f64, y: f64) -> f64 {
     match loss {
         Loss::Logistic => {
@@ -35,6 +37,8 @@ pub fn conjugate(loss: Loss, u: f64, y: f64) -> f64 {
             xlogx(p) + xlogx(1.0 - p)
         }
         Loss::Squared | Loss::SquaredHinge => 0.5 * u * u + u * y,
+        // No conjugate: no certificate (an infinite gap, never a wrong one).
+        Loss::Custom(c) => c.conjugate(u, y).unwrap_or(f64::INFINITY),
     }
 }
 
@@ -174,7 +178,7 @@ mod tests {
                 prop_assert!(eq.abs() < 1e-12, "{loss:?}: {eq}");
                 // Inequality at other dual points inside the domain.
                 let u2 = u + du;
-                let inside = match loss { Loss::Logistic => (-u2 * y) >= 0.0 && (-u2 * y) <= 1.0, Loss::SquaredHinge => u2 * y <= 0.0, Loss::Squared => true };
+                let inside = match loss { Loss::Logistic => (-u2 * y) >= 0.0 && (-u2 * y) <= 1.0, Loss::SquaredHinge => u2 * y <= 0.0, Loss::Squared => true, Loss::Custom(_) => false };
                 if inside {
                     prop_assert!(loss.value(m, y) + conjugate(loss, u2, y) - u2 * m >= -1e-12);
                 }

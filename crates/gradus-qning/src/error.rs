@@ -35,6 +35,24 @@ pub enum QningError {
         /// What is wrong.
         reason: String,
     },
+    /// A gradient table (SAGA, MISO on the generic path) would exceed the memory limit
+    /// ([`crate::finite_sum::TABLE_LIMIT`] doubles).
+    #[error(
+        "{solver}: its table of n·d = {n}·{d} gradients ({needed} doubles with copies) exceeds the limit of {limit} \
+         doubles; use svrg, qning-svrg or qning-ista (no table), or a LinearModel (one scalar per sample)"
+    )]
+    MemoryLimit {
+        /// The solver.
+        solver: &'static str,
+        /// n, the number of components.
+        n: usize,
+        /// d, the dimension.
+        d: usize,
+        /// The doubles needed.
+        needed: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// An unknown solver name.
     #[error("unknown solver `{name}`: choose one of {known}")]
     UnknownSolver {

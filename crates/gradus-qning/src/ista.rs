@@ -180,7 +180,7 @@ impl<'a> InnerSolver<'a> for Ista<'a> {
     fn name(&self) -> &'static str {
         if self.accelerated { "fista" } else { "ista" }
     }
-    fn subproblem(&self) -> &ProximalPoint<'a> {
+    fn subproblem(&self) -> &dyn crate::proximal_point::Subproblem {
         &self.sub
     }
     fn set_center(&mut self, z: ArrayView1<f64>) {

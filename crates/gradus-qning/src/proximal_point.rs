@@ -10,9 +10,45 @@
 //!
 //! κ = 0 is the original problem, so the plain solvers (SVRG, SAGA, MISO, ISTA, FISTA) are the same code with
 //! κ = 0. The ridge part (σ/2)‖w‖² − bᵀw is handled exactly (not sampled) and λ₁ by its prox, as in Cyanure.
+//!
+//! The accelerators see a subproblem only through the [`Subproblem`] trait (κ, μ, the centre, h_z(w), a
+//! certified inner criterion, the prox-gradient step, ε₀'s bound), so they drive the fast-path solvers on
+//! [`ProximalPoint`] and the generic ones on [`crate::finite_sum::FiniteSumPoint`] alike.
 
-use gradus_oracle::{LinearModel, Method, StepOutcome, Work};
+use gradus_oracle::{LinearModel, Method, Objective, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1};
+
+use crate::duality_gap::primal_and_gap;
+
+/// What the accelerators (Catalyst, QNing) need of the subproblem h_z(w) = F(w) + (κ/2)‖w − z‖², whatever F is:
+/// the linear-model fast path ([`ProximalPoint`]) and any [`gradus_oracle::FiniteSum`]
+/// ([`crate::finite_sum::FiniteSumPoint`]) implement it. The costs of the oracle calls are counted by the caller
+/// as the method says.
+pub trait Subproblem {
+    /// κ > 0 (0 for a plain solver).
+    fn kappa(&self) -> f64;
+    /// μ, the strong-convexity modulus of F (0 when not known).
+    fn strong_convexity(&self) -> f64;
+    /// σ = μ + κ, the strong convexity of h_z (λ₂ + κ for a linear model).
+    fn sigma(&self) -> f64;
+    /// λ₁, the weight of the ℓ₁ part of F's regularizer (0 when it has none).
+    fn l1(&self) -> f64;
+    /// The centre z.
+    fn center(&self) -> ArrayView1<'_, f64>;
+    /// d.
+    fn dim(&self) -> usize;
+    /// h_z(w): one function value (a pass), counted by the caller.
+    fn value(&self, w: ArrayView1<f64>) -> f64;
+    /// h_z(w) and a certified bound on h_z(w) − min h_z (a duality gap, or dist(0, ∂h_z(w))²/(2σ)): one full
+    /// gradient, counted by the caller.
+    fn value_and_gap(&self, w: ArrayView1<f64>) -> (f64, f64);
+    /// One prox-gradient step on h_z from w, S_{λ₁η}(w − η∇s(w)) with η = 1/(L + σ) (s the smooth part of h_z);
+    /// adds its full gradient to `work`.
+    fn prox_gradient_step(&self, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64>;
+    /// A certified bound on F(x₀) − F* (κ plays no part) with the work it cost, or `None` when the problem has no
+    /// certificate there (the absolute inner rule's ε₀ needs one).
+    fn objective_gap(&self, x0: ArrayView1<f64>) -> Option<(f64, Work)>;
+}
 
 /// h_z(w) = F(w) + (κ/2)‖w − z‖² over a linear model; see the module docs.
 #[derive(Debug, Clone)]
@@ -110,6 +146,56 @@ impl<'a> ProximalPoint<'a> {
     }
 }
 
+impl Subproblem for ProximalPoint<'_> {
+    fn kappa(&self) -> f64 {
+        self.kappa
+    }
+    fn strong_convexity(&self) -> f64 {
+        Objective::strong_convexity(self.model)
+    }
+    fn sigma(&self) -> f64 {
+        self.model.l2() + self.kappa
+    }
+    fn l1(&self) -> f64 {
+        self.model.l1()
+    }
+    fn center(&self) -> ArrayView1<'_, f64> {
+        self.center.view()
+    }
+    fn dim(&self) -> usize {
+        self.model.design().ncols()
+    }
+    fn value(&self, w: ArrayView1<f64>) -> f64 {
+        ProximalPoint::value(self, w)
+    }
+    /// The Fenchel duality gap ([`crate::duality_gap::primal_and_gap`]).
+    fn value_and_gap(&self, w: ArrayView1<f64>) -> (f64, f64) {
+        primal_and_gap(self, w)
+    }
+    fn prox_gradient_step(&self, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64> {
+        let model = self.model;
+        let sigma = ProximalPoint::sigma(self);
+        let eta = 1.0 / ((model.smoothness() - Objective::strong_convexity(model)).max(0.0) + sigma);
+        let mut g = Array1::zeros(ProximalPoint::dim(self));
+        model.mean_loss_and_data_gradient(w, g.view_mut());
+        work.full_gradients += 1;
+        let tau = eta * ProximalPoint::l1(self);
+        Array1::from_shape_fn(ProximalPoint::dim(self), |j| {
+            let grad = g[j] + sigma * w[j] - self.linear_term(j);
+            gradus_oracle::regularizer::soft_threshold(w[j] - eta * grad, tau)
+        })
+    }
+    /// The duality gap of F at x₀: one fused pass, two for the lasso.
+    fn objective_gap(&self, x0: ArrayView1<f64>) -> Option<(f64, Work)> {
+        let (_, g) = crate::duality_gap::duality_gap(self.model, x0);
+        let work = Work {
+            function_values: if self.model.l2() > 0.0 { 1 } else { 2 },
+            ..Work::default()
+        };
+        Some((g, work))
+    }
+}
+
 /// A solver of the proximal-point subproblem that the accelerators (Catalyst, QNing) can drive, one epoch at a
 /// time. Every inner solver keeps its memory (SVRG's snapshot, SAGA's table, MISO's dual scalars) between calls,
 /// which is the warm start of its auxiliary variables.
@@ -117,7 +203,7 @@ pub trait InnerSolver<'a>: Send {
     /// The solver's name (`svrg`, `saga`, `miso`, `ista`, `fista`).
     fn name(&self) -> &'static str;
     /// The subproblem it solves.
-    fn subproblem(&self) -> &ProximalPoint<'a>;
+    fn subproblem(&self) -> &dyn Subproblem;
     /// Moves the centre z of the subproblem (κ stays).
     fn set_center(&mut self, z: ArrayView1<f64>);
     /// Restarts the primal iterate at `w` (MISO, whose iterate is a function of its dual memory, ignores it).

@@ -47,7 +47,7 @@
 //! generic quasi-Newton acceleration*, SIAM J. Optim. 29(2), 1408–1443.
 
 use gradus_classic::LbfgsMemory;
-use gradus_oracle::{Method, Monitor, Objective as _, Observer, Report, RunConfig, StepOutcome, Work};
+use gradus_oracle::{Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::catalyst::{
@@ -184,16 +184,16 @@ impl<'a> Qning<'a> {
     /// QNing around `inner` (its subproblem's κ is used) from x0.
     pub fn new(inner: Box<dyn InnerSolver<'a> + 'a>, x0: ArrayView1<f64>, params: &QningParams) -> Result<Self> {
         params.validate()?;
-        let model = inner.subproblem().model();
-        let d = model.dim();
+        let sub = inner.subproblem();
+        let d = sub.dim();
         check_start(SOLVER, d, x0)?;
-        let kappa = inner.subproblem().kappa();
+        let kappa = sub.kappa();
         if kappa <= 0.0 {
             return Err(invalid(SOLVER, "kappa", kappa, "the inner subproblem must have κ > 0"));
         }
-        let mu = gradus_oracle::Objective::strong_convexity(model);
+        let mu = sub.strong_convexity();
         let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
-            absolute_epsilon0(model, x0)
+            absolute_epsilon0(sub, x0, SOLVER)?
         } else {
             (0.0, Work::default())
         };
@@ -439,7 +439,7 @@ impl Method for Qning<'_> {
 mod tests {
     use super::*;
     use crate::test_support::{ExactProx, small_model};
-    use gradus_oracle::Loss;
+    use gradus_oracle::{Loss, Objective as _};
 
     const KAPPA: f64 = 0.5;
 
@@ -530,7 +530,7 @@ mod tests {
         fn name(&self) -> &'static str {
             "saboteur"
         }
-        fn subproblem(&self) -> &crate::ProximalPoint<'a> {
+        fn subproblem(&self) -> &dyn crate::proximal_point::Subproblem {
             self.exact.subproblem()
         }
         fn set_center(&mut self, z: ArrayView1<f64>) {

@@ -411,7 +411,7 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
     fn name(&self) -> &'static str {
         SOLVER
     }
-    fn subproblem(&self) -> &ProximalPoint<'a> {
+    fn subproblem(&self) -> &dyn crate::proximal_point::Subproblem {
         &self.sub
     }
     fn set_center(&mut self, z: ArrayView1<f64>) {

@@ -136,7 +136,7 @@ impl<'a> crate::InnerSolver<'a> for ExactProx<'a> {
     fn name(&self) -> &'static str {
         "exact"
     }
-    fn subproblem(&self) -> &crate::ProximalPoint<'a> {
+    fn subproblem(&self) -> &dyn crate::proximal_point::Subproblem {
         &self.sub
     }
     fn set_center(&mut self, z: ndarray::ArrayView1<f64>) {
@@ -157,4 +157,98 @@ impl<'a> crate::InnerSolver<'a> for ExactProx<'a> {
     }
     fn save_state(&mut self) {}
     fn restore_state(&mut self) {}
+}
+
+/// A genuinely non-linear finite sum (test only): fᵢ(w) = log Σₖ exp(bᵢₖᵀw) − bᵢ,yᵢᵀw over K = 3 feature vectors
+/// bᵢₖ ∈ R⁴ per sample (a conditional softmax with shared weights), with the regularizer (λ₂/2)‖w‖² + λ₁‖w‖₁
+/// from `Objective::regularizer`. Lᵢ = maxₖ ‖bᵢₖ‖² bounds the Hessian Σₖ pₖ bₖbₖᵀ − (Σ pₖbₖ)(Σ pₖbₖ)ᵀ.
+pub struct SoftmaxSum {
+    pub features: Vec<[[f64; 4]; 3]>,
+    pub labels: Vec<usize>,
+    pub regularizer: gradus_oracle::Regularizer,
+}
+
+impl SoftmaxSum {
+    pub fn new(n: usize, l2: f64, l1: f64) -> Self {
+        let features: Vec<[[f64; 4]; 3]> = (0..n)
+            .map(|i| {
+                std::array::from_fn(|k| {
+                    std::array::from_fn(|j| {
+                        (((i * 7 + k * 5 + j * 3) % 13) as f64 / 6.0 - 1.0) * (1.0 + (i % 3) as f64 * 0.2)
+                    })
+                })
+            })
+            .collect();
+        // The label is the best class under w = (1, −1, 0.5, 2), except every 7th sample (noise).
+        let labels = (0..n)
+            .map(|i| {
+                let b: &[[f64; 4]; 3] = &features[i];
+                let score = |k: usize| b[k][0] - b[k][1] + 0.5 * b[k][2] + 2.0 * b[k][3];
+                let best = (0..3).max_by(|&a, &c| score(a).total_cmp(&score(c))).unwrap();
+                if i % 7 == 3 { (best + 1) % 3 } else { best }
+            })
+            .collect();
+        SoftmaxSum {
+            features,
+            labels,
+            regularizer: gradus_oracle::Regularizer::from_weights(l1, l2).unwrap(),
+        }
+    }
+
+    /// (log Σ exp(uₖ), softmax p) of the scores uₖ = bᵢₖᵀw.
+    fn scores(&self, i: usize, w: ndarray::ArrayView1<f64>) -> (f64, [f64; 3]) {
+        let u: [f64; 3] = std::array::from_fn(|k| (0..4).map(|j| self.features[i][k][j] * w[j]).sum());
+        let m = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let e: [f64; 3] = std::array::from_fn(|k| (u[k] - m).exp());
+        let s: f64 = e.iter().sum();
+        (m + s.ln() - u[self.labels[i]], std::array::from_fn(|k| e[k] / s))
+    }
+}
+
+impl gradus_oracle::Objective for SoftmaxSum {
+    fn dim(&self) -> usize {
+        4
+    }
+    fn value(&self, w: ndarray::ArrayView1<f64>) -> f64 {
+        use gradus_oracle::FiniteSum;
+        (0..self.len()).map(|i| self.component_value(i, w)).sum::<f64>() / self.len() as f64
+    }
+    fn gradient(&self, w: ndarray::ArrayView1<f64>, mut out: ndarray::ArrayViewMut1<f64>) {
+        use gradus_oracle::FiniteSum;
+        out.fill(0.0);
+        let mut g = Array1::zeros(4);
+        for i in 0..self.len() {
+            self.component_gradient(i, w, g.view_mut());
+            out += &g;
+        }
+        out /= self.len() as f64;
+    }
+    fn smoothness(&self) -> f64 {
+        use gradus_oracle::FiniteSum;
+        self.mean_component_smoothness()
+    }
+    fn regularizer(&self) -> gradus_oracle::Regularizer {
+        self.regularizer
+    }
+}
+
+impl gradus_oracle::FiniteSum for SoftmaxSum {
+    fn len(&self) -> usize {
+        self.labels.len()
+    }
+    fn component_value(&self, i: usize, w: ndarray::ArrayView1<f64>) -> f64 {
+        self.scores(i, w).0
+    }
+    fn component_gradient(&self, i: usize, w: ndarray::ArrayView1<f64>, mut out: ndarray::ArrayViewMut1<f64>) {
+        let (_, p) = self.scores(i, w);
+        for j in 0..4 {
+            out[j] = (0..3).map(|k| p[k] * self.features[i][k][j]).sum::<f64>() - self.features[i][self.labels[i]][j];
+        }
+    }
+    fn component_smoothness(&self, i: usize) -> f64 {
+        self.features[i]
+            .iter()
+            .map(|b| b.iter().map(|v| v * v).sum::<f64>())
+            .fold(0.0, f64::max)
+    }
 }
