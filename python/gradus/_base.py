@@ -50,27 +50,24 @@ def csr_parts(X):
 
 
 class Problem:
-    """One design matrix prepared for (possibly several) fits: dense (float64, any memory layout; the core copies
-    it once, subtracting ``x_offset`` while it copies) or CSR."""
+    """A design matrix and targets held by the compiled core (``_gradus.LinearProblem``), built once and solved
+    any number of times without another copy: dense X (float64, any memory layout) is copied once into gradus's
+    row-major storage, ``x_offset`` subtracted while it is copied; CSR X is copied once too."""
 
-    def __init__(self, X, x_offset=None):
-        self.sparse = sp.issparse(X)
-        if self.sparse:
+    def __init__(self, X, y, loss, l2, l1, x_offset=None):
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if sp.issparse(X):
             if x_offset is not None:
                 raise ValueError("column offsets (centring) of sparse input are not supported")
-            self.parts = csr_parts(X)
+            self.core = _gradus.LinearProblem.csr(*csr_parts(X), y, loss, float(l2), float(l1))
         else:
-            self.X = X
-            self.x_offset = None if x_offset is None else np.ascontiguousarray(x_offset, dtype=np.float64)
+            offset = None if x_offset is None else np.ascontiguousarray(x_offset, dtype=np.float64)
+            self.core = _gradus.LinearProblem.dense(X, y, loss, float(l2), float(l1), offset)
 
-    def fit(self, y, loss, l2, l1, solver, tol, max_iter, seed, x0=None):
+    def solve(self, solver, tol, max_iter, seed, x0=None):
         """One solve; returns ``(w, objective, passes, iterations, status, solver_run)``."""
-        y = np.ascontiguousarray(y, dtype=np.float64)
         x0 = None if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
-        args = (y, loss, float(l2), float(l1), solver, float(tol), int(max_iter), int(seed), x0)
-        if self.sparse:
-            return _gradus.fit_csr(*self.parts, *args)
-        return _gradus.fit_dense(self.X, *args, self.x_offset)
+        return self.core.solve(solver, float(tol), int(max_iter), int(seed), x0)
 
 
 def centring(X, y, fit_intercept, loss):

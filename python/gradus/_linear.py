@@ -68,13 +68,13 @@ class _SquaredLoss(RegressorMixin, BaseEstimator):
         n, d = X.shape
         l2, l1 = self._penalties(n)
         x_offset, y_offset = centring(X, y, self.fit_intercept, "squared")
-        problem = Problem(X, x_offset)
         target = y if y_offset is None else y - y_offset
+        problem = Problem(X, target, "squared", l2, l1, x_offset)
         x0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (d,):
             x0 = self.coef_
-        w, objective, passes, iterations, status, used = problem.fit(
-            target, "squared", l2, l1, self.solver, self.tol, self.max_iter, seed, x0
+        w, objective, passes, iterations, status, used = problem.solve(
+            self.solver, self.tol, self.max_iter, seed, x0
         )
         warn_if_not_converged(used, status, iterations, passes, self.tol)
         self.coef_ = w

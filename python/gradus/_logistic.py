@@ -63,9 +63,9 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     probabilities to sum to 1. A multinomial (softmax) model is not implemented yet.
 
     Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied once
-    by the compiled core into its row-major storage, once for all the one-vs-rest fits; ``scipy.sparse`` matrices
-    are passed as canonical CSR (sorted, summed duplicates) and copied once too. The GIL is released while the
-    solver runs.
+    per binary fit by the compiled core into its row-major storage (K copies for K one-vs-rest classes, each
+    freed before the next); ``scipy.sparse`` matrices are passed as canonical CSR (sorted, summed duplicates)
+    and copied once per binary fit too. The GIL is released while the solver runs.
     """
 
     def __init__(
@@ -123,11 +123,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         n, d = X.shape
         lam = self._lambda(n)
-        problem = Problem(X)
-
-        def run(yy, x0):
-            return problem.fit(yy, "logistic", lam, 0.0, self.solver, self.tol, self.max_iter, seed, x0)
-
         targets = [classes[1]] if classes.size == 2 else list(classes)
         warm = (
             self.warm_start
@@ -139,7 +134,10 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         for k, positive in enumerate(targets):
             yy = np.where(y == positive, 1.0, -1.0)
             x0 = np.ascontiguousarray(self.coef_[k], dtype=np.float64) if warm else None
-            w, objective, n_passes, iterations, status, used = run(yy, x0)
+            problem = Problem(X, yy, "logistic", lam, 0.0)
+            w, objective, n_passes, iterations, status, used = problem.solve(
+                self.solver, self.tol, self.max_iter, seed, x0
+            )
             coefs.append(w)
             n_iter.append(iterations)
             passes.append(n_passes)

@@ -1,6 +1,6 @@
-//! The Rust side of the Python package `gradus`: one function per input layout (`fit_dense`, `fit_csr`) that fits
-//! a regularized linear model with a named gradus solver, with the GIL released during the solve. The loss is a
-//! parameter, so the logistic regression and the squared-loss estimators (ridge, lasso, elastic net) share them.
+//! The Rust side of the Python package `gradus`: [`LinearProblem`], a regularized linear model built from a dense
+//! or a CSR matrix (one constructor per layout, the loss a parameter, so the logistic regression and the
+//! squared-loss estimators share it), and its `solve` with a named gradus solver, the GIL released.
 //!
 //! Objective (gradus's mean convention, [`LinearModel`]):
 //! F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁, with φ logistic (labels ±1) or squared, ½(m − y)².
@@ -11,10 +11,10 @@
 //! CLI counts them. `max_iter` is the budget in the solver's own iterations. `auto` resolves by the CLI's rule
 //! ([`choose_solver`]).
 //!
-//! Copies: a dense matrix is copied exactly once, into the row-major `Array2` gradus's `Design` owns, whatever
-//! its memory layout (C or Fortran order, strided); the optional column offsets (`x_offset`, the centring of an
-//! intercept fit) are subtracted during that copy. A CSR matrix is copied once too (its values, and its index
-//! arrays converted to gradus's integer types).
+//! Copies: a dense matrix is copied exactly once, when the problem is built, into the row-major `Array2` gradus's
+//! `Design` owns, whatever its memory layout (C or Fortran order, strided); the optional column offsets
+//! (`x_offset`, the centring of an intercept fit) are subtracted during that copy. A CSR matrix is copied once too
+//! (its values, and its index arrays converted to gradus's integer types). `solve` copies nothing.
 #![deny(missing_docs)]
 
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
@@ -70,11 +70,8 @@ fn gap_every(resolved: &str) -> u64 {
     }
 }
 
-/// Options of one fit.
+/// Options of one solve.
 struct FitOptions {
-    loss: Loss,
-    l2: f64,
-    l1: f64,
     solver: String,
     tol: f64,
     max_iter: u64,
@@ -152,60 +149,35 @@ fn never_worse_than_start(model: &LinearModel, x0: &Array1<f64>, mut report: Rep
     report
 }
 
-/// Checks the options, builds the model, and solves with the GIL released.
-fn fit_design<'py>(
-    py: Python<'py>,
-    x: Design,
-    y: Array1<f64>,
-    x0: Option<Array1<f64>>,
-    o: FitOptions,
-) -> PyResult<FitResult<'py>> {
-    let d = x.ncols();
-    let x0 = match x0 {
-        Some(w) if w.len() != d => {
-            return Err(value_error(format!("warm start has {} weights, expected {d}", w.len())));
-        }
-        Some(w) => w,
-        None => Array1::zeros(d),
-    };
-    let model = LinearModel::new(x, y, o.loss, o.l2, o.l1).map_err(value_error)?;
-    let n = model.n();
-    let (report, used) = py.detach(|| solve(&model, x0, &o)).map_err(value_error)?;
-    let objective = model.total_value(report.x.view());
-    let passes = report.work.passes(n);
-    Ok((
-        report.x.into_pyarray(py),
-        objective,
-        passes,
-        report.iterations,
-        report.status.name().to_string(),
-        used,
-    ))
+/// Checks a loss name.
+fn parse_loss(loss: &str) -> PyResult<Loss> {
+    match loss {
+        "logistic" => Ok(Loss::Logistic),
+        "squared" => Ok(Loss::Squared),
+        "squared-hinge" => Ok(Loss::SquaredHinge),
+        other => Err(value_error(format!(
+            "loss '{other}' is not one of logistic, squared, squared-hinge"
+        ))),
+    }
 }
 
-/// Checks the names and numbers of the options before any data is copied.
-#[allow(clippy::too_many_arguments)]
-fn options(loss: &str, l2: f64, l1: f64, solver: String, tol: f64, max_iter: u64, seed: u64) -> PyResult<FitOptions> {
-    let loss = match loss {
-        "logistic" => Loss::Logistic,
-        "squared" => Loss::Squared,
-        "squared-hinge" => Loss::SquaredHinge,
-        other => {
-            return Err(value_error(format!(
-                "loss '{other}' is not one of logistic, squared, squared-hinge"
-            )));
+/// Checks λ₂, λ₁ ≥ 0 and finite.
+fn check_penalties(l2: f64, l1: f64) -> PyResult<()> {
+    for (name, v) in [("l2", l2), ("l1", l1)] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(value_error(format!("{name} = {v} must be finite and >= 0")));
         }
-    };
+    }
+    Ok(())
+}
+
+/// Checks the solver's options.
+fn options(solver: String, tol: f64, max_iter: u64, seed: u64) -> PyResult<FitOptions> {
     if !solver_names().contains(&solver.as_str()) {
         return Err(value_error(format!(
             "solver '{solver}' is not one of {}",
             solver_names().join(", ")
         )));
-    }
-    for (name, v) in [("l2", l2), ("l1", l1)] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(value_error(format!("{name} = {v} must be finite and >= 0")));
-        }
     }
     if !(tol.is_finite() && tol > 0.0) {
         return Err(value_error(format!("tol = {tol} must be finite and > 0")));
@@ -214,9 +186,6 @@ fn options(loss: &str, l2: f64, l1: f64, solver: String, tol: f64, max_iter: u64
         return Err(value_error("max_iter = 0 must be >= 1"));
     }
     Ok(FitOptions {
-        loss,
-        l2,
-        l1,
         solver,
         tol,
         max_iter,
@@ -224,107 +193,146 @@ fn options(loss: &str, l2: f64, l1: f64, solver: String, tol: f64, max_iter: u64
     })
 }
 
-/// Fits a linear model on a dense float64 matrix `x` (n × d, any memory layout) and targets `y`.
+/// A regularized linear model held by the compiled core: its data were copied once when it was built, and every
+/// `solve` runs on them without another copy (benchopt times `solve` only).
 ///
-/// `loss` is `logistic` (labels in {−1, +1}), `squared` or `squared-hinge`; `l2`, `l1` are λ₂, λ₁ of gradus's mean
-/// convention. `x_offset` (length d), when given, is subtracted from every row while `x` is copied into gradus's
-/// storage (the one copy made). Returns `(weights, objective, passes, iterations, status, solver_run)`.
-#[pyfunction]
-#[pyo3(signature = (x, y, loss, l2, l1, solver, tol, max_iter, seed, x0=None, x_offset=None))]
-#[allow(clippy::too_many_arguments)]
-fn fit_dense<'py>(
-    py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
-    y: PyReadonlyArray1<'py, f64>,
-    loss: &str,
-    l2: f64,
-    l1: f64,
-    solver: String,
-    tol: f64,
-    max_iter: u64,
-    seed: u64,
-    x0: Option<PyReadonlyArray1<'py, f64>>,
-    x_offset: Option<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<FitResult<'py>> {
-    let o = options(loss, l2, l1, solver, tol, max_iter, seed)?;
-    let xv = x.as_array();
-    let (n, d) = xv.dim();
-    if n != y.len()? {
-        return Err(value_error(format!("x has {n} rows but y has {} targets", y.len()?)));
-    }
-    let offset = match &x_offset {
-        Some(o) if o.len()? != d => {
-            return Err(value_error(format!("x_offset has {} entries, expected {d}", o.len()?)));
+/// F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ with `loss` φ = `logistic` (labels in {−1, +1}), `squared` or
+/// `squared-hinge` (labels in {−1, +1}).
+#[pyclass(frozen, module = "gradus._gradus")]
+struct LinearProblem {
+    model: LinearModel,
+}
+
+#[pymethods]
+impl LinearProblem {
+    /// From a dense float64 matrix `x` (n × d, any memory layout). `x_offset` (length d), when given, is subtracted
+    /// from every row while `x` is copied into gradus's row-major storage (the one copy made).
+    #[staticmethod]
+    #[pyo3(signature = (x, y, loss, l2, l1, x_offset=None))]
+    fn dense(
+        x: PyReadonlyArray2<'_, f64>,
+        y: PyReadonlyArray1<'_, f64>,
+        loss: &str,
+        l2: f64,
+        l1: f64,
+        x_offset: Option<PyReadonlyArray1<'_, f64>>,
+    ) -> PyResult<Self> {
+        let loss = parse_loss(loss)?;
+        check_penalties(l2, l1)?;
+        let xv = x.as_array();
+        let (n, d) = xv.dim();
+        if n != y.len()? {
+            return Err(value_error(format!("x has {n} rows but y has {} targets", y.len()?)));
         }
-        Some(o) => o.as_array().to_owned(),
-        None => Array1::zeros(d),
-    };
-    // The one copy: row by row into a row-major buffer, subtracting the offsets on the way.
-    let mut buf = Vec::with_capacity(n * d);
-    for row in xv.rows() {
-        buf.extend(row.iter().zip(offset.iter()).map(|(&v, &c)| v - c));
+        let offset = match &x_offset {
+            Some(o) if o.len()? != d => {
+                return Err(value_error(format!("x_offset has {} entries, expected {d}", o.len()?)));
+            }
+            Some(o) => o.as_array().to_owned(),
+            None => Array1::zeros(d),
+        };
+        // The one copy: row by row into a row-major buffer, subtracting the offsets on the way.
+        let mut buf = Vec::with_capacity(n * d);
+        for row in xv.rows() {
+            buf.extend(row.iter().zip(offset.iter()).map(|(&v, &c)| v - c));
+        }
+        let x = Array2::from_shape_vec((n, d), buf).map_err(value_error)?;
+        let design = Design::dense(x).map_err(value_error)?;
+        let model = LinearModel::new(design, y.as_array().to_owned(), loss, l2, l1).map_err(value_error)?;
+        Ok(LinearProblem { model })
     }
-    let x = Array2::from_shape_vec((n, d), buf).map_err(value_error)?;
-    let design = Design::dense(x).map_err(value_error)?;
-    fit_design(
-        py,
-        design,
-        y.as_array().to_owned(),
-        x0.map(|w| w.as_array().to_owned()),
-        o,
-    )
+
+    /// From a CSR matrix given by its parts (sorted, unique column indices per row, as after SciPy's
+    /// `sum_duplicates`); its values and indices are copied once.
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn csr(
+        shape: (usize, usize),
+        indptr: PyReadonlyArray1<'_, i64>,
+        indices: PyReadonlyArray1<'_, i64>,
+        data: PyReadonlyArray1<'_, f64>,
+        y: PyReadonlyArray1<'_, f64>,
+        loss: &str,
+        l2: f64,
+        l1: f64,
+    ) -> PyResult<Self> {
+        let loss = parse_loss(loss)?;
+        check_penalties(l2, l1)?;
+        let (n, d) = shape;
+        if n != y.len()? {
+            return Err(value_error(format!("x has {n} rows but y has {} targets", y.len()?)));
+        }
+        let indptr: Vec<usize> = indptr
+            .as_array()
+            .iter()
+            .map(|&v| usize::try_from(v).map_err(|_| value_error(format!("negative row offset {v}"))))
+            .collect::<PyResult<_>>()?;
+        let indices: Vec<u32> = indices
+            .as_array()
+            .iter()
+            .map(|&v| u32::try_from(v).map_err(|_| value_error(format!("column index {v} out of range"))))
+            .collect::<PyResult<_>>()?;
+        let csr = Csr::new(n, d, indptr, indices, data.as_array().to_vec()).map_err(value_error)?;
+        let design = Design::sparse(csr).map_err(value_error)?;
+        let model = LinearModel::new(design, y.as_array().to_owned(), loss, l2, l1).map_err(value_error)?;
+        Ok(LinearProblem { model })
+    }
+
+    /// Solves from `x0` (zeros when None) with a named solver, the GIL released.
+    ///
+    /// Returns `(weights, objective, passes, iterations, status, solver_run)`: the objective F reached, passes over
+    /// the data (gradient evaluations and duality-gap checks, divided by n), the solver's iterations, how it ended
+    /// (`converged`, `max-iterations`, `stalled`, `diverged`, …) and the solver run (`auto` resolved).
+    #[pyo3(signature = (solver, tol, max_iter, seed, x0=None))]
+    fn solve<'py>(
+        &self,
+        py: Python<'py>,
+        solver: String,
+        tol: f64,
+        max_iter: u64,
+        seed: u64,
+        x0: Option<PyReadonlyArray1<'py, f64>>,
+    ) -> PyResult<FitResult<'py>> {
+        let o = options(solver, tol, max_iter, seed)?;
+        let model = &self.model;
+        let d = model.dim();
+        let x0 = match x0 {
+            Some(w) if w.len()? != d => {
+                return Err(value_error(format!(
+                    "warm start has {} weights, expected {d}",
+                    w.len()?
+                )));
+            }
+            Some(w) => w.as_array().to_owned(),
+            None => Array1::zeros(d),
+        };
+        let (report, used) = py.detach(|| solve(model, x0, &o)).map_err(value_error)?;
+        let objective = model.total_value(report.x.view());
+        let passes = report.work.passes(model.n());
+        Ok((
+            report.x.into_pyarray(py),
+            objective,
+            passes,
+            report.iterations,
+            report.status.name().to_string(),
+            used,
+        ))
+    }
+
+    /// The number of samples n.
+    #[getter]
+    fn n(&self) -> usize {
+        self.model.n()
+    }
+
+    /// The number of features d.
+    #[getter]
+    fn d(&self) -> usize {
+        self.model.dim()
+    }
 }
 
-/// Fits a linear model on a CSR matrix given by its parts (sorted, unique column indices per row, as after SciPy's
-/// `sum_duplicates`) and targets `y`; the other arguments as [`fit_dense`]'s.
-///
-/// Returns `(weights, objective, passes, iterations, status, solver_run)`.
-#[pyfunction]
-#[pyo3(signature = (shape, indptr, indices, data, y, loss, l2, l1, solver, tol, max_iter, seed, x0=None))]
-#[allow(clippy::too_many_arguments)]
-fn fit_csr<'py>(
-    py: Python<'py>,
-    shape: (usize, usize),
-    indptr: PyReadonlyArray1<'py, i64>,
-    indices: PyReadonlyArray1<'py, i64>,
-    data: PyReadonlyArray1<'py, f64>,
-    y: PyReadonlyArray1<'py, f64>,
-    loss: &str,
-    l2: f64,
-    l1: f64,
-    solver: String,
-    tol: f64,
-    max_iter: u64,
-    seed: u64,
-    x0: Option<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<FitResult<'py>> {
-    let o = options(loss, l2, l1, solver, tol, max_iter, seed)?;
-    let (n, d) = shape;
-    if n != y.len()? {
-        return Err(value_error(format!("x has {n} rows but y has {} targets", y.len()?)));
-    }
-    let indptr: Vec<usize> = indptr
-        .as_array()
-        .iter()
-        .map(|&v| usize::try_from(v).map_err(|_| value_error(format!("negative row offset {v}"))))
-        .collect::<PyResult<_>>()?;
-    let indices: Vec<u32> = indices
-        .as_array()
-        .iter()
-        .map(|&v| u32::try_from(v).map_err(|_| value_error(format!("column index {v} out of range"))))
-        .collect::<PyResult<_>>()?;
-    let csr = Csr::new(n, d, indptr, indices, data.as_array().to_vec()).map_err(value_error)?;
-    let design = Design::sparse(csr).map_err(value_error)?;
-    fit_design(
-        py,
-        design,
-        y.as_array().to_owned(),
-        x0.map(|w| w.as_array().to_owned()),
-        o,
-    )
-}
-
-/// The solver names `fit_dense` and `fit_csr` accept (`gradus fit --solver`'s).
+/// The solver names `LinearProblem.solve` accepts (`gradus fit --solver`'s).
 #[pyfunction]
 fn solvers() -> Vec<&'static str> {
     solver_names()
@@ -339,8 +347,7 @@ fn proximal_solvers() -> Vec<&'static str> {
 /// gradus's compiled core.
 #[pymodule]
 fn _gradus(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(fit_dense, m)?)?;
-    m.add_function(wrap_pyfunction!(fit_csr, m)?)?;
+    m.add_class::<LinearProblem>()?;
     m.add_function(wrap_pyfunction!(solvers, m)?)?;
     m.add_function(wrap_pyfunction!(proximal_solvers, m)?)?;
     Ok(())
