@@ -5,9 +5,10 @@
 >>> reg = gradus.Lasso(alpha=0.1, solver="fista").fit(X, t)  # doctest: +SKIP
 """
 
+from ._base import Fit, LinearProblem
 from ._gradus import proximal_solvers, solvers
 from ._linear import ElasticNet, Lasso, Ridge
 from ._logistic import LogisticRegression
 
-__all__ = ["ElasticNet", "Lasso", "LogisticRegression", "Ridge", "proximal_solvers", "solvers"]
+__all__ = ["ElasticNet", "Fit", "Lasso", "LinearProblem", "LogisticRegression", "Ridge", "proximal_solvers", "solvers"]
 __version__ = "0.1.0"

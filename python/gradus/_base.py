@@ -3,6 +3,7 @@ the intercept handling, and the ConvergenceWarning."""
 
 import numbers
 import warnings
+from collections import namedtuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,25 +50,42 @@ def csr_parts(X):
     )
 
 
-class Problem:
-    """A design matrix and targets held by the compiled core (``_gradus.LinearProblem``), built once and solved
-    any number of times without another copy: dense X (float64, any memory layout) is copied once into gradus's
-    row-major storage, ``x_offset`` subtracted while it is copied; CSR X is copied once too."""
+Fit = namedtuple("Fit", "coef objective n_passes n_iter status solver")
+Fit.__doc__ = """The result of ``LinearProblem.solve``: weights, the objective F reached (gradus's mean convention),
+passes over the data (gradient evaluations and duality-gap checks, divided by n), the solver's iterations, how it
+ended (``converged``, ``max-iterations``, ``stalled``, ``diverged``, ...) and the solver run (``auto`` resolved)."""
 
-    def __init__(self, X, y, loss, l2, l1, x_offset=None):
+
+class LinearProblem:
+    """A regularized linear model held by gradus's compiled core, built once and solved any number of times:
+
+        F(w) = (1/n) Σᵢ φ(xᵢᵀw; yᵢ) + (l2/2)‖w‖² + l1‖w‖₁,
+
+    ``loss`` φ = ``"logistic"`` (log(1 + exp(−y m)), labels ±1), ``"squared"`` (½(m − y)²) or ``"squared-hinge"``
+    (½ max(0, 1 − y m)², labels ±1).
+
+    Copies: dense X (converted to float64 first when it is not; any memory layout) is copied once, here, into
+    gradus's row-major storage, with ``x_offset`` (length d) subtracted from every row while it is copied; CSR X
+    (or any scipy.sparse matrix, converted to canonical CSR) is copied once too. ``solve`` copies nothing, so a
+    benchmark that times ``solve`` times the solver only.
+    """
+
+    def __init__(self, X, y, loss="logistic", l2=0.0, l1=0.0, x_offset=None):
         y = np.ascontiguousarray(y, dtype=np.float64)
         if sp.issparse(X):
             if x_offset is not None:
                 raise ValueError("column offsets (centring) of sparse input are not supported")
             self.core = _gradus.LinearProblem.csr(*csr_parts(X), y, loss, float(l2), float(l1))
         else:
+            X = np.asarray(X, dtype=np.float64)
             offset = None if x_offset is None else np.ascontiguousarray(x_offset, dtype=np.float64)
             self.core = _gradus.LinearProblem.dense(X, y, loss, float(l2), float(l1), offset)
 
-    def solve(self, solver, tol, max_iter, seed, x0=None):
-        """One solve; returns ``(w, objective, passes, iterations, status, solver_run)``."""
+    def solve(self, solver="auto", tol=1e-10, max_iter=1000, seed=0, x0=None):
+        """Runs a ``gradus fit --solver`` name from ``x0`` (zeros when None) until the certified relative
+        tolerance ``tol`` or ``max_iter`` of the solver's iterations, the GIL released; returns a ``Fit``."""
         x0 = None if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
-        return self.core.solve(solver, float(tol), int(max_iter), int(seed), x0)
+        return Fit(*self.core.solve(solver, float(tol), int(max_iter), int(seed), x0))
 
 
 def centring(X, y, fit_intercept, loss):

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _gradus
-from ._base import Problem, centring, check_common, check_positive, warn_if_not_converged
+from ._base import LinearProblem, centring, check_common, check_positive, warn_if_not_converged
 
 _SHARED_DOC = """
     fit_intercept : bool, default=True
@@ -69,7 +69,7 @@ class _SquaredLoss(RegressorMixin, BaseEstimator):
         l2, l1 = self._penalties(n)
         x_offset, y_offset = centring(X, y, self.fit_intercept, "squared")
         target = y if y_offset is None else y - y_offset
-        problem = Problem(X, target, "squared", l2, l1, x_offset)
+        problem = LinearProblem(X, target, "squared", l2, l1, x_offset)
         x0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (d,):
             x0 = self.coef_

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._base import Problem, centring, check_common, warn_if_not_converged
+from ._base import LinearProblem, centring, check_common, warn_if_not_converged
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -134,7 +134,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         for k, positive in enumerate(targets):
             yy = np.where(y == positive, 1.0, -1.0)
             x0 = np.ascontiguousarray(self.coef_[k], dtype=np.float64) if warm else None
-            problem = Problem(X, yy, "logistic", lam, 0.0)
+            problem = LinearProblem(X, yy, "logistic", lam, 0.0)
             w, objective, n_passes, iterations, status, used = problem.solve(
                 self.solver, self.tol, self.max_iter, seed, x0
             )
