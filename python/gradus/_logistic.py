@@ -56,6 +56,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     n_passes_ : ndarray, passes over the data per binary fit (gradient evaluations / n)
     objective_ : ndarray, gradus's objective (mean convention) reached by each binary fit
     status_ : list of str, how each binary fit ended (``converged``, ``max-iterations``, ``stalled``, ...)
+    solver_ : list of str, the solver each binary fit ran (what ``auto`` chose)
     n_features_in_ : int
 
     Multiclass: one-vs-rest over binary fits (class k against the rest, each with the same lambda), as
@@ -130,7 +131,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             and np.array_equal(getattr(self, "classes_", None), classes)
             and self.coef_.shape == (len(targets), d)
         )
-        coefs, n_iter, passes, objectives, statuses = [], [], [], [], []
+        coefs, n_iter, passes, objectives, statuses, used_solvers = [], [], [], [], [], []
         for k, positive in enumerate(targets):
             yy = np.where(y == positive, 1.0, -1.0)
             x0 = np.ascontiguousarray(self.coef_[k], dtype=np.float64) if warm else None
@@ -143,6 +144,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             passes.append(n_passes)
             objectives.append(objective)
             statuses.append(status)
+            used_solvers.append(used)
             warn_if_not_converged(used, status, iterations, n_passes, self.tol)
         self.classes_ = classes
         self.coef_ = np.vstack(coefs)
@@ -151,6 +153,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_passes_ = np.asarray(passes)
         self.objective_ = np.asarray(objectives)
         self.status_ = statuses
+        self.solver_ = used_solvers
         return self
 
     def decision_function(self, X):
