@@ -167,7 +167,14 @@ def test_params_round_trip():
     assert reg.set_params(tol=1e-6) is reg and reg.tol == 1e-6
 
 
-@pytest.mark.parametrize("est", [gradus.Ridge(), gradus.Lasso(), gradus.ElasticNet()], ids=lambda e: type(e).__name__)
+# With fit_intercept=True (the default) the estimators declare no sparse support and refuse sparse input with a
+# ValueError naming it; with fit_intercept=False they declare it and scikit-learn's sparse checks fit them.
+@pytest.mark.parametrize(
+    "est",
+    [gradus.Ridge(), gradus.Lasso(), gradus.ElasticNet(), gradus.Ridge(fit_intercept=False),
+     gradus.Lasso(fit_intercept=False), gradus.ElasticNet(fit_intercept=False)],
+    ids=lambda e: f"{type(e).__name__}-intercept-{e.fit_intercept}",
+)
 def test_check_estimator(est):
     check_estimator(est)
 
