@@ -36,16 +36,16 @@ def check_common(est, solvers=None):
 
 
 def csr_parts(X):
-    """The canonical CSR parts (sorted, summed duplicates) as the core takes them; copies only when X is not
-    canonical already or its index arrays are not int64 (SciPy's int32 indices are converted)."""
+    """The canonical CSR parts (sorted, summed duplicates) as the core takes them (int32 or int64 indices, float64
+    values); copies in Python only when X is not canonical CSR already or its values are not float64."""
     X = X.tocsr() if X.format != "csr" else X
     if not X.has_canonical_format:
         X = X.copy()
         X.sum_duplicates()
     return (
         X.shape,
-        np.ascontiguousarray(X.indptr, dtype=np.int64),
-        np.ascontiguousarray(X.indices, dtype=np.int64),
+        np.ascontiguousarray(X.indptr),
+        np.ascontiguousarray(X.indices),
         np.ascontiguousarray(X.data, dtype=np.float64),
     )
 

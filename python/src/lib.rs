@@ -14,7 +14,7 @@
 //! Copies: a dense matrix is copied exactly once, when the problem is built, into the row-major `Array2` gradus's
 //! `Design` owns, whatever its memory layout (C or Fortran order, strided); the optional column offsets
 //! (`x_offset`, the centring of an intercept fit) are subtracted during that copy. A CSR matrix is copied once too
-//! (its values, and its index arrays converted to gradus's integer types). `solve` copies nothing.
+//! (its values, and its int32 or int64 index arrays converted to gradus's integer types while they are copied). `solve` copies nothing.
 #![deny(missing_docs)]
 
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
@@ -193,6 +193,26 @@ fn options(solver: String, tol: f64, max_iter: u64, seed: u64) -> PyResult<FitOp
     })
 }
 
+/// A CSR index array as SciPy stores it: int32 (its default) or int64 (large matrices), read without conversion.
+#[derive(FromPyObject)]
+enum IndexArray<'py> {
+    /// int32 indices.
+    I32(PyReadonlyArray1<'py, i32>),
+    /// int64 indices.
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl IndexArray<'_> {
+    /// The one copy, into gradus's integer type; an entry out of its range is a ValueError naming it.
+    fn convert<T: TryFrom<i64>>(&self, what: &str) -> PyResult<Vec<T>> {
+        let one = |v: i64| T::try_from(v).map_err(|_| value_error(format!("{what} {v} is out of range")));
+        match self {
+            IndexArray::I32(a) => a.as_array().iter().map(|&v| one(i64::from(v))).collect(),
+            IndexArray::I64(a) => a.as_array().iter().map(|&v| one(v)).collect(),
+        }
+    }
+}
+
 /// A regularized linear model held by the compiled core: its data were copied once when it was built, and every
 /// `solve` runs on them without another copy (benchopt times `solve` only).
 ///
@@ -248,8 +268,8 @@ impl LinearProblem {
     #[allow(clippy::too_many_arguments)]
     fn csr(
         shape: (usize, usize),
-        indptr: PyReadonlyArray1<'_, i64>,
-        indices: PyReadonlyArray1<'_, i64>,
+        indptr: IndexArray<'_>,
+        indices: IndexArray<'_>,
         data: PyReadonlyArray1<'_, f64>,
         y: PyReadonlyArray1<'_, f64>,
         loss: &str,
@@ -262,16 +282,8 @@ impl LinearProblem {
         if n != y.len()? {
             return Err(value_error(format!("x has {n} rows but y has {} targets", y.len()?)));
         }
-        let indptr: Vec<usize> = indptr
-            .as_array()
-            .iter()
-            .map(|&v| usize::try_from(v).map_err(|_| value_error(format!("negative row offset {v}"))))
-            .collect::<PyResult<_>>()?;
-        let indices: Vec<u32> = indices
-            .as_array()
-            .iter()
-            .map(|&v| u32::try_from(v).map_err(|_| value_error(format!("column index {v} out of range"))))
-            .collect::<PyResult<_>>()?;
+        let indptr: Vec<usize> = indptr.convert("row offset")?;
+        let indices: Vec<u32> = indices.convert("column index")?;
         let csr = Csr::new(n, d, indptr, indices, data.as_array().to_vec()).map_err(value_error)?;
         let design = Design::sparse(csr).map_err(value_error)?;
         let model = LinearModel::new(design, y.as_array().to_owned(), loss, l2, l1).map_err(value_error)?;

@@ -198,3 +198,17 @@ def test_any_dense_layout_gives_the_same_bits():
     a = gradus.Lasso(alpha=0.1, solver="fista", fit_intercept=False).fit(X32, y)
     b = gradus.Lasso(alpha=0.1, solver="fista", fit_intercept=False).fit(X32.astype(np.float64), y)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_csr_int32_and_int64_indices_give_the_same_bits():
+    Xs, y = sparse_diabetes()
+    assert Xs.indices.dtype == np.int32
+    X64 = Xs.copy()
+    X64.indices, X64.indptr = Xs.indices.astype(np.int64), Xs.indptr.astype(np.int64)
+    assert X64.indices.dtype == np.int64
+    a = gradus.Lasso(alpha=0.1, fit_intercept=False).fit(Xs, y)
+    b = gradus.Lasso(alpha=0.1, fit_intercept=False).fit(X64, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    parts = ((1, 1), np.array([0, 1], dtype=np.int32), np.array([-1], dtype=np.int32), np.array([1.0]))
+    with pytest.raises(ValueError, match="column index -1 is out of range"):
+        gradus._gradus.LinearProblem.csr(*parts, np.array([1.0]), "squared", 0.0, 0.0)
