@@ -1,11 +1,14 @@
 """gradus: first-order optimization from Rust, with scikit-learn-style estimators.
 
->>> from gradus import LogisticRegression
->>> clf = LogisticRegression(C=1.0, solver="lbfgs").fit(X, y)  # doctest: +SKIP
+>>> import gradus
+>>> clf = gradus.LogisticRegression(C=1.0, solver="lbfgs").fit(X, y)  # doctest: +SKIP
+>>> reg = gradus.Lasso(alpha=0.1, solver="fista").fit(X, t)  # doctest: +SKIP
 """
 
-from ._gradus import solvers
+from ._base import Fit, LinearProblem
+from ._gradus import proximal_solvers, solvers
+from ._linear import ElasticNet, Lasso, Ridge
 from ._logistic import LogisticRegression
 
-__all__ = ["LogisticRegression", "solvers"]
+__all__ = ["ElasticNet", "Fit", "Lasso", "LinearProblem", "LogisticRegression", "Ridge", "proximal_solvers", "solvers"]
 __version__ = "0.1.0"

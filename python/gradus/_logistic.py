@@ -1,16 +1,13 @@
 """L2-regularized logistic regression solved by gradus, following scikit-learn's estimator conventions."""
 
 import numbers
-import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _gradus
+from ._base import LinearProblem, centring, check_common, warn_if_not_converged
 
 
 class LogisticRegression(ClassifierMixin, BaseEstimator):
@@ -59,15 +56,17 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     n_passes_ : ndarray, passes over the data per binary fit (gradient evaluations / n)
     objective_ : ndarray, gradus's objective (mean convention) reached by each binary fit
     status_ : list of str, how each binary fit ended (``converged``, ``max-iterations``, ``stalled``, ...)
+    solver_ : list of str, the solver each binary fit ran (what ``auto`` chose)
     n_features_in_ : int
 
     Multiclass: one-vs-rest over binary fits (class k against the rest, each with the same lambda), as
     scikit-learn's ``OneVsRestClassifier(LogisticRegression(...))``; ``predict_proba`` normalizes the K sigmoid
     probabilities to sum to 1. A multinomial (softmax) model is not implemented yet.
 
-    Input: dense arrays are converted to C-contiguous float64 (no conversion when they already are, though the
-    Rust side currently copies the matrix once into its own storage), ``scipy.sparse`` matrices to CSR with
-    sorted indices. The GIL is released while the solver runs.
+    Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied once
+    per binary fit by the compiled core into its row-major storage (K copies for K one-vs-rest classes, each
+    freed before the next); ``scipy.sparse`` matrices are passed as canonical CSR (sorted, summed duplicates)
+    and copied once per binary fit too. The GIL is released while the solver runs.
     """
 
     def __init__(
@@ -111,28 +110,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"C = {C!r} must be a finite number > 0")
         return 1.0 / (float(C) * n)
 
-    def _check_params(self):
-        if self.fit_intercept:
-            raise NotImplementedError(
-                "fit_intercept=True is not implemented yet: gradus fits no intercept; "
-                "use fit_intercept=False (center the features, or add a constant column)"
-            )
-        if self.solver not in _gradus.solvers():
-            raise ValueError(f"solver={self.solver!r} is not one of {', '.join(_gradus.solvers())}")
-        if not (isinstance(self.tol, numbers.Real) and np.isfinite(self.tol) and self.tol > 0):
-            raise ValueError(f"tol = {self.tol!r} must be a finite number > 0")
-        if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
-            raise ValueError(f"max_iter = {self.max_iter!r} must be an integer >= 1")
-        rs = self.random_state
-        if rs is not None and not (isinstance(rs, numbers.Integral) and rs >= 0):
-            raise ValueError(f"random_state = {rs!r} must be None or an integer >= 0")
-
     def fit(self, X, y):
         """Fit the model; returns self."""
-        self._check_params()
-        X, y = validate_data(
-            self, X, y, accept_sparse="csr", dtype=np.float64, order="C", accept_large_sparse=True
-        )
+        seed = check_common(self)
+        centring(X, y, self.fit_intercept, "logistic")
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64, accept_large_sparse=True)
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.size < 2:
@@ -142,28 +124,6 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         n, d = X.shape
         lam = self._lambda(n)
-        seed = 0 if self.random_state is None else int(self.random_state)
-        if sp.issparse(X):
-            X = X.copy() if not X.has_canonical_format else X
-            X.sum_duplicates()
-            parts = (
-                X.shape,
-                np.ascontiguousarray(X.indptr, dtype=np.int64),
-                np.ascontiguousarray(X.indices, dtype=np.int64),
-                np.ascontiguousarray(X.data, dtype=np.float64),
-            )
-
-            def run(yy, x0):
-                return _gradus.fit_logistic_csr(
-                    *parts, yy, lam, self.solver, float(self.tol), int(self.max_iter), seed, x0
-                )
-        else:
-
-            def run(yy, x0):
-                return _gradus.fit_logistic_dense(
-                    X, yy, lam, self.solver, float(self.tol), int(self.max_iter), seed, x0
-                )
-
         targets = [classes[1]] if classes.size == 2 else list(classes)
         warm = (
             self.warm_start
@@ -171,23 +131,21 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             and np.array_equal(getattr(self, "classes_", None), classes)
             and self.coef_.shape == (len(targets), d)
         )
-        coefs, n_iter, passes, objectives, statuses = [], [], [], [], []
+        coefs, n_iter, passes, objectives, statuses, used_solvers = [], [], [], [], [], []
         for k, positive in enumerate(targets):
             yy = np.where(y == positive, 1.0, -1.0)
             x0 = np.ascontiguousarray(self.coef_[k], dtype=np.float64) if warm else None
-            w, objective, n_passes, iterations, status, used = run(yy, x0)
+            problem = LinearProblem(X, yy, "logistic", lam, 0.0)
+            w, objective, n_passes, iterations, status, used = problem.solve(
+                self.solver, self.tol, self.max_iter, seed, x0
+            )
             coefs.append(w)
             n_iter.append(iterations)
             passes.append(n_passes)
             objectives.append(objective)
             statuses.append(status)
-            if status != "converged":
-                warnings.warn(
-                    f"gradus solver {used} ended with status {status} after {iterations} iterations "
-                    f"({n_passes:.1f} passes) before reaching tol={self.tol}; raise max_iter or tol",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
+            used_solvers.append(used)
+            warn_if_not_converged(used, status, iterations, n_passes, self.tol)
         self.classes_ = classes
         self.coef_ = np.vstack(coefs)
         self.intercept_ = np.zeros(len(targets))
@@ -195,6 +153,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_passes_ = np.asarray(passes)
         self.objective_ = np.asarray(objectives)
         self.status_ = statuses
+        self.solver_ = used_solvers
         return self
 
     def decision_function(self, X):
