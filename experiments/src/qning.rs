@@ -682,10 +682,10 @@ fn ablations(
         "passes over the data",
         "relative suboptimality",
     );
-    fig.legend = Legend::Outside; // ten curves: inside, the legend covers some of them
+    fig.legend = Legend::Outside; // thirteen curves: inside, the legend covers some of them
     let mut table = LongTable::new(&["passes", "rel_subopt"]);
     let mut results = Vec::new();
-    // κ and memory l, then the warm start (spec options 2 and 0) and the inner stopping rule, each varied alone
+    // κ and memory l, then the warm start (the spec's options 0–3, against the default start at the centre) and the inner stopping rule, each varied alone
     // around the defaults (κ, l = 10, one pass, warm start at the centre).
     let center = WarmStart::Center;
     for (label, kappa, memory, warm, inner_stop) in [
@@ -695,7 +695,10 @@ fn ablations(
         ("100κ, l=10", base * 100.0, 10, center, InnerStop::OnePass),
         ("κ, l=2", base, 2, center, InnerStop::OnePass),
         ("κ, l=50", base, 50, center, InnerStop::OnePass),
-        ("warm start x_{k-1}", base, 10, WarmStart::Previous, InnerStop::OnePass),
+        ("warm start x_{k-1} (option 0)", base, 10, WarmStart::Previous, InnerStop::OnePass),
+        ("warm start extrapolated (option 1)", base, 10, WarmStart::Extrapolated, InnerStop::OnePass),
+        ("warm start centre + prox step (option 2)", base, 10, WarmStart::CenterProx, InnerStop::OnePass),
+        ("warm start best of 0 and 1 (option 3)", base, 10, WarmStart::Best, InnerStop::OnePass),
         ("2 inner epochs", base, 10, center, InnerStop::Epochs(2)),
         ("relative stop κ/36", base, 10, center, InnerStop::QNING_RELATIVE),
         ("absolute stop", base, 10, center, InnerStop::Absolute),
