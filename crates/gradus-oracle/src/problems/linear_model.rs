@@ -662,13 +662,7 @@ mod tests {
     fn logistic_intercept_on_one_binary_feature_has_the_closed_form_optimum() {
         // Feature 0 on 10 rows (3 positive), 1 on 8 rows (6 positive).
         let a = Array2::from_shape_fn((18, 1), |(i, _)| if i < 10 { 0.0 } else { 1.0 });
-        let y = Array1::from_shape_fn(18, |i| {
-            if (i < 10 && i < 3) || (i >= 10 && i < 16) {
-                1.0
-            } else {
-                -1.0
-            }
-        });
+        let y = Array1::from_shape_fn(18, |i| if i < 3 || (10..16).contains(&i) { 1.0 } else { -1.0 });
         let logit = |p: f64| (p / (1.0 - p)).ln();
         let (b, w) = (logit(0.3), logit(0.75) - logit(0.3));
         for sparse_design in [false, true] {
