@@ -112,6 +112,22 @@ fn power_iteration(design: &Design) -> f64 {
     rho
 }
 
+/// Labels match the rows, are finite, and are ±1 for the logistic and squared-hinge losses.
+fn check_labels(n: usize, labels: &Array1<f64>, loss: Loss) -> Result<()> {
+    check_dim("labels (one per data row)", n, labels.len())?;
+    check_finite("labels", labels.iter())?;
+    if loss.needs_signed_labels()
+        && let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0)
+    {
+        return Err(OracleError::InvalidParameter {
+            name: "labels",
+            value: format!("y[{i}] = {}", labels[i]),
+            reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
+        });
+    }
+    Ok(())
+}
+
 /// A regularized linear model; see the module docs for the objective.
 #[derive(Debug)]
 pub struct LinearModel {
@@ -181,19 +197,9 @@ impl LinearModel {
     }
 
     fn build(design: Design, labels: Array1<f64>, loss: Loss, l2: f64, l1: f64, intercept: bool) -> Result<Self> {
-        check_dim("labels (one per data row)", design.nrows(), labels.len())?;
-        check_finite("labels", labels.iter())?;
+        check_labels(design.nrows(), &labels, loss)?;
         check_nonnegative("l2", l2)?;
         check_nonnegative("l1", l1)?;
-        if loss.needs_signed_labels()
-            && let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0)
-        {
-            return Err(OracleError::InvalidParameter {
-                name: "labels",
-                value: format!("y[{i}] = {}", labels[i]),
-                reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
-            });
-        }
         let row_norms_sq = design.row_norms_sq();
         Ok(LinearModel {
             design,
@@ -205,6 +211,14 @@ impl LinearModel {
             row_norms_sq,
             spectral: OnceLock::new(),
         })
+    }
+
+    /// Replaces the labels (checked as in [`LinearModel::new`]) and keeps the design: the K fits of one-vs-rest
+    /// share one copy of the data. On error nothing changes.
+    pub fn set_labels(&mut self, labels: Array1<f64>) -> Result<()> {
+        check_labels(self.n(), &labels, self.loss)?;
+        self.labels = labels;
+        Ok(())
     }
 
     /// Whether the model has an unpenalized intercept (the last parameter; the design's last column is ones).

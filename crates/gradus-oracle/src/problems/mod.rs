@@ -16,7 +16,7 @@ mod quadratic;
 
 pub use linear_model::{LinearModel, append_ones_column, fisher_yates};
 pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
-pub use multinomial::Multinomial;
+pub use multinomial::{Multinomial, log_sum_exp, softmax_in_place};
 pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
 pub use nonstationary_noise::{CosineWells, NoiseSchedule, NonstationaryNoise};
 pub use quadratic::Quadratic;
