@@ -32,9 +32,14 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Formats a number as the shortest text that reads back to the same f64.
+/// Formats a number as the shortest text that reads back to the same f64: plain (`3`, `0.25`) for integers and
+/// moderate magnitudes, scientific (`1.4e-8`) otherwise.
 fn number(v: f64) -> String {
-    format!("{v}")
+    if v == 0.0 || (1e-4..1e15).contains(&v.abs()) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// Runs `gradus predict`.
