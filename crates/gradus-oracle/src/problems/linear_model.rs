@@ -494,8 +494,11 @@ impl FiniteSum for LinearModel {
     fn component_gradient(&self, i: usize, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
         let xs = x.as_slice().expect("x must be contiguous");
         let d = self.loss.derivative(self.design.row_dot(i, xs), self.labels[i]);
-        out.fill(0.0);
-        self.add_l2_gradient(x, out.view_mut());
+        // out = λ₂ (w, 0), written (not added) so the bits are those of λ₂ xᵢ, signed zeros included.
+        let p = self.n_features();
+        out.slice_mut(ndarray::s![..p])
+            .zip_mut_with(&x.slice(ndarray::s![..p]), |o, &xi| *o = self.l2 * xi);
+        out.slice_mut(ndarray::s![p..]).fill(0.0);
         self.design
             .row_axpy(i, d, out.as_slice_mut().expect("out must be contiguous"));
     }

@@ -1,6 +1,14 @@
 //! `gradus fit`: a regularized linear model, solved to a certified tolerance.
 //!
-//! Objective: F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ (scikit-learn's `C` is 1/(λ₂ n)).
+//! Objective: F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ (scikit-learn's `C` is 1/(λ₂ n)); with
+//! `--fit-intercept` the margins are aᵢᵀw + b, b unpenalized ([`LinearModel::with_intercept`]); with more than two
+//! classes (or `--loss multinomial`) the softmax model [`Multinomial`], or K one-vs-rest fits (`--multiclass ovr`).
+//! The labels' distinct values, sorted, are the classes; `--model-out` saves them with the weights
+//! ([`super::model_file`]). docs/cli.md has the rules in tables.
+//!
+//! Budget: the shared loop checks `--max-epochs` before each iteration, so a run ends at the first iteration
+//! boundary at or past the budget: passes ∈ [E, E + one iteration's passes + one gap check). `--tol 0` asks for
+//! the whole budget (exit status 0 when it ends there); `--max-epochs 0` returns the start.
 //! Solver: `auto` by default, which picks one of the others from the data's shape, sparsity and regularization
 //! ([`choose_solver`]) and says which and why in one line on stderr.
 //!
