@@ -258,7 +258,7 @@ fn bad_parameters_exit_2_naming_the_parameter() {
     let d = data.to_str().unwrap();
     assert_bad_input(&["fit", "--data", d, "--l2", "-1"], "--l2");
     assert_bad_input(&["fit", "--data", d, "--l1", "nan"], "--l1");
-    assert_bad_input(&["fit", "--data", d, "--tol", "-1e-9"], "--tol");
+    assert_bad_input(&["fit", "--data", d, "--tol", "-1"], "--tol");
     assert_bad_input(&["fit", "--data", d, "--max-epochs", "-3"], "--max-epochs");
     assert_bad_input(&["fit", "--data", d, "--threads", "0"], "--threads");
     assert_bad_input(&["fit", "--data", d, "--solver", "newton-raphson"], "--solver");
