@@ -541,7 +541,12 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
     let n = model.n();
     let x0 = Array1::zeros(model.dim());
     let solver = if a.solver == "auto" {
-        let (chosen, why) = choose_solver(model);
+        let (mut chosen, mut why) = choose_solver(model);
+        if model.has_intercept() && is_qning_solver(chosen) {
+            // gradus-qning's solvers would penalize the intercept: the fastest smooth solver instead.
+            why = format!("{chosen} does not fit an unpenalized intercept; {why}");
+            chosen = "lbfgs";
+        }
         if !quiet_auto {
             eprintln!("auto: {chosen} ({why})");
         }
