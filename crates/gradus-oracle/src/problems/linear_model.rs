@@ -75,7 +75,7 @@ fn largest_eigenvalue(gram: ndarray::Array2<f64>, n: f64) -> f64 {
 }
 
 /// λ_max(XᵀX/n) of a design (see [`LinearModel::spectral_norm_sq_over_n`], which caches it): from the Gram
-/// matrix when dense with at most [`GRAM_MAX_DIM`] columns, else by power iteration.
+/// matrix when dense with at most `GRAM_MAX_DIM` = 256 columns, else by power iteration.
 pub(crate) fn spectral_norm_sq_over_n(design: &Design) -> f64 {
     if design.ncols() <= GRAM_MAX_DIM
         && let Some(gram) = design.gram()
@@ -342,7 +342,7 @@ impl LinearModel {
         fixed_order_sum(m.len(), |i| loss.value(m[i], y[i])) / m.len() as f64
     }
 
-    /// λ_max(XᵀX/n), cached. Dense designs with d ≤ [`GRAM_MAX_DIM`] columns: the largest eigenvalue of the Gram
+    /// λ_max(XᵀX/n), cached. Dense designs with d ≤ `GRAM_MAX_DIM` = 256 columns: the largest eigenvalue of the Gram
     /// matrix XᵀX/n ([`Design::gram`], one GEMM pass) by a symmetric eigen-decomposition, exact to rounding.
     /// Otherwise power iteration from a fixed start (deterministic), stopped when the Rayleigh quotient changes by
     /// less than 1e-6 relative, or after 300 iterations (2 passes each).
