@@ -561,3 +561,69 @@ fn fashion_mnist_ten_classes_fit_save_predict_score() {
     let agree = pred.iter().zip(&truth).filter(|(p, t)| p == t).count() as f64 / truth.len() as f64;
     assert_eq!(agree, accuracy);
 }
+
+/// `--loss multinomial` on two classes is binary logistic regression with half the λ₂ (coef rows ∓w/2, the same
+/// objective), and a multinomial fit gives the same model file bit for bit on 1 and 2 threads.
+#[test]
+fn two_class_multinomial_is_binary_logistic_and_threads_do_not_change_the_bits() {
+    let dir = tempfile::tempdir().unwrap();
+    let x = features(3000, 6, 21);
+    let mut s = 4u64;
+    let y = Array1::from_shape_fn(3000, |i| {
+        f64::from(uniform(&mut s) < 1.0 / (1.0 + (-(x[[i, 0]] - x[[i, 2]] + 0.3)).exp()))
+    });
+    let (px, py) = write_xy(dir.path(), "two", &x, &y);
+    let run = |loss: &str, l2: &str, threads: &str, out: &Path| {
+        let o = gradus(&[
+            "fit",
+            "--data",
+            path(&px),
+            "--labels",
+            path(&py),
+            "--loss",
+            loss,
+            "--l2",
+            l2,
+            "--fit-intercept",
+            "--solver",
+            "lbfgs",
+            "--tol",
+            "1e-12",
+            "--threads",
+            threads,
+            "--model-out",
+            path(out),
+            "--json",
+        ]);
+        assert!(o.status.success(), "{loss}: {}", text(&o.stderr));
+        json(&o)
+    };
+    let (mb, mm1, mm2) = (
+        dir.path().join("b.json"),
+        dir.path().join("m1.json"),
+        dir.path().join("m2.json"),
+    );
+    let rb = run("logistic", "0.005", "1", &mb);
+    let rm = run("multinomial", "0.01", "1", &mm1);
+    run("multinomial", "0.01", "2", &mm2);
+    let (fb, fm) = (rb["objective"].as_f64().unwrap(), rm["objective"].as_f64().unwrap());
+    assert!((fb - fm).abs() <= 1e-10 * fb, "{fb} vs {fm}");
+    let (b, m) = (model_file(&mb), model_file(&mm1));
+    let w = floats(&b["coef"][0]);
+    let (w0, w1) = (floats(&m["coef"][0]), floats(&m["coef"][1]));
+    for j in 0..6 {
+        assert!(
+            (w1[j] - w0[j] - w[j]).abs() < 1e-6,
+            "feature {j}: {} vs {}",
+            w1[j] - w0[j],
+            w[j]
+        );
+        assert!((w1[j] + w0[j]).abs() < 1e-9);
+    }
+    let (c, ci) = (floats(&b["intercept"])[0], floats(&m["intercept"]));
+    assert!((ci[1] - ci[0] - c).abs() < 1e-6, "{ci:?} vs {c}");
+    assert_eq!(
+        std::fs::read_to_string(&mm1).unwrap(),
+        std::fs::read_to_string(&mm2).unwrap()
+    );
+}
