@@ -1,8 +1,8 @@
 //! `gradus score`: accuracy and log-loss (classifiers), or mean squared error and R² (the squared loss), of a model
 //! saved by `gradus fit --model-out` on a labelled data set.
 //!
-//! Output: `accuracy A log_loss L n N` (log_loss is `nan` for the squared hinge, which defines no probabilities),
-//! or `mse M r2 R n N`; with `--json` one JSON object with the same fields.
+//! Output: `accuracy A log_loss L n N` (log_loss is `NaN`, and `null` in JSON, for the squared hinge, which
+//! defines no probabilities), or `mse M r2 R n N`; with `--json` one JSON object with the same fields.
 
 use std::path::PathBuf;
 
