@@ -547,6 +547,13 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
             why = format!("{chosen} does not fit an unpenalized intercept; {why}");
             chosen = "lbfgs";
         }
+        if model.has_intercept() && chosen == "newton" {
+            // Newton's Hessian adds λ₂ to b's diagonal entry too, so near the end it converges linearly at a rate
+            // ≈ λ₂/(λ₂ + b's curvature): on 20000 × 50 logistic data with λ₂ = 1, 97 Newton steps (1.98 s)
+            // against lbfgs's 11 (0.03 s); at λ₂ = 1e-4, 9 steps, still 6× lbfgs's time.
+            why = format!("newton's Hessian would penalize the intercept; {why}");
+            chosen = "lbfgs";
+        }
         if !quiet_auto {
             eprintln!("auto: {chosen} ({why})");
         }
