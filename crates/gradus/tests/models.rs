@@ -469,6 +469,16 @@ fn bad_model_files_and_mismatched_data_exit_2() {
         let e = text(&o.stderr);
         assert!(e.contains(path(&bad)) && e.contains(needle), "{e}");
     }
+    // A NaN label, for every loss (the NPY reader refuses it; fit checks labels from any reader too).
+    let mut yn = y.clone();
+    yn[7] = f64::NAN;
+    let (_, nan) = write_xy(dir.path(), "nan", &x, &yn);
+    for loss in ["logistic", "multinomial", "squared"] {
+        let o = gradus(&["fit", "--data", path(&px), "--labels", path(&nan), "--loss", loss]);
+        assert_eq!(o.status.code(), Some(2), "{loss}");
+        let e = text(&o.stderr);
+        assert!(e.contains("nan_y.npy") && e.contains("7 is NaN"), "{loss}: {e}");
+    }
     // One class only is not a classification problem.
     let (_, ones) = write_xy(dir.path(), "ones", &x, &Array1::ones(50));
     let o = gradus(&["fit", "--data", path(&px), "--labels", path(&ones)]);

@@ -446,6 +446,13 @@ fn distinct_sorted(y: &Array1<f64>) -> Vec<f64> {
 
 /// The task and the sorted classes (empty for regression). Classification needs at least two classes.
 fn task_of(a: &FitArgs, y: &Array1<f64>, source: &Path) -> Result<(Task, Vec<f64>), CliError> {
+    if let Some(i) = y.iter().position(|v| !v.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "{}: label {i} is {}; labels must be finite numbers",
+            source.display(),
+            y[i]
+        )));
+    }
     if a.loss == FitLossArg::Squared {
         return Ok((Task::Regression, Vec::new()));
     }
