@@ -157,7 +157,9 @@ pub use objective::{FiniteSum, Objective};
 pub use operator::{Ball, BoxSet, ConvexSet, FiniteSumOperator, Operator, ProductSet, Simplex};
 pub use oracle::{DirectionalOracle, StochasticOracle};
 pub use problems::{AbsAbs, ChebyshevRosenbrock, MaxAffine, MiniBatchObjective, Mlp, MlpWorkspace, ReluRegression};
-pub use problems::{GameBlocks, GameConstants, GameMatrices, LinearModel, MatrixGame, Quadratic, QuadraticGame};
+pub use problems::{
+    GameBlocks, GameConstants, GameMatrices, LinearModel, MatrixGame, Multinomial, Quadratic, QuadraticGame,
+};
 pub use regularizer::Regularizer;
 pub use solve::{Method, Monitor, NoMetrics, Observer, Report, RunConfig, Silent, StepOutcome, run};
 pub use stochastic::{EpochTrainer, GradientFn, StochasticRunner, StochasticStep};

@@ -238,8 +238,8 @@ fn malformed_files_of_every_kind_exit_2_with_where_and_why() {
         &["fit", "--data", x.to_str().unwrap(), "--labels", y.to_str().unwrap()],
         "2 labels",
     );
-    // Three classes for a binary loss.
-    write_npy_vector(&y, &Array1::from(vec![0.0, 1.0, 2.0, 1.0])).unwrap();
+    // One class only (three or more classes are fit as a multinomial model, tests/models.rs).
+    write_npy_vector(&y, &Array1::from(vec![1.0, 1.0, 1.0, 1.0])).unwrap();
     assert_bad_input(
         &["fit", "--data", x.to_str().unwrap(), "--labels", y.to_str().unwrap()],
         "y.npy",
@@ -258,7 +258,7 @@ fn bad_parameters_exit_2_naming_the_parameter() {
     let d = data.to_str().unwrap();
     assert_bad_input(&["fit", "--data", d, "--l2", "-1"], "--l2");
     assert_bad_input(&["fit", "--data", d, "--l1", "nan"], "--l1");
-    assert_bad_input(&["fit", "--data", d, "--tol", "0"], "--tol");
+    assert_bad_input(&["fit", "--data", d, "--tol", "-1"], "--tol");
     assert_bad_input(&["fit", "--data", d, "--max-epochs", "-3"], "--max-epochs");
     assert_bad_input(&["fit", "--data", d, "--threads", "0"], "--threads");
     assert_bad_input(&["fit", "--data", d, "--solver", "newton-raphson"], "--solver");

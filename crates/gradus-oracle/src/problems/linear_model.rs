@@ -8,6 +8,26 @@
 //!
 //! Solvers that know the linear structure (SVRG, SAGA, MISO) use [`LinearModel::design`] and the scalar
 //! derivatives φ′ directly, so they store one scalar per sample instead of one vector.
+//!
+//! ## Unpenalized intercept
+//!
+//! [`LinearModel::with_intercept`] fits F(w, b) = (1/n) Σᵢ φ(aᵢᵀw + b; yᵢ) + (λ₂/2)‖w‖², the intercept b
+//! unpenalized (scikit-learn's and Cyanure's `fit_intercept=True`). The parameter vector is x = (w, b), of
+//! length d + 1 with b last, and the design is stored **with a last column of ones** appended, so that
+//! aᵢᵀw + b = (aᵢ, 1)ᵀx and every row kernel (margins, fused sweeps, Hessians Xᵀ D X) covers b unchanged;
+//! [`LinearModel::design`] returns that augmented matrix and [`LinearModel::n_features`] is d. Only λ₂'s term
+//! skips b, in [`Objective::value`], the gradients and the component oracles.
+//!
+//! Strong convexity with an intercept: F is λ₂-strongly convex in w for every b, but not in b (the logistic loss
+//! flattens as |b| grows; with data of constant rows no curvature at all ties b), so
+//! [`Objective::strong_convexity`] returns **0**: no μ > 0 is a proven bound in general. Solvers and monitors then
+//! stop on the gradient norm ‖∇F(w, b)‖ (the `grad_norm` metric of [`crate::ObjectiveMonitor`]) instead of the
+//! certified suboptimality bound r²/(2μ). An L1 term on an intercept model is refused ([`Regularizer`] has no
+//! way to skip b).
+//!
+//! gradus-qning's linear-model fast paths (SVRG, SAGA, MISO, ISTA/FISTA, Catalyst, QNing) shrink every coordinate
+//! by λ₂ and compute a duality gap without b: they solve a different problem on an intercept model, so check
+//! [`LinearModel::has_intercept`] before handing one to them (`gradus fit --fit-intercept` refuses those solvers).
 
 use std::sync::OnceLock;
 
@@ -54,6 +74,60 @@ fn largest_eigenvalue(gram: ndarray::Array2<f64>, n: f64) -> f64 {
     g.symmetric_eigenvalues().iter().copied().fold(0.0, f64::max)
 }
 
+/// λ_max(XᵀX/n) of a design (see [`LinearModel::spectral_norm_sq_over_n`], which caches it): from the Gram
+/// matrix when dense with at most `GRAM_MAX_DIM` = 256 columns, else by power iteration.
+pub(crate) fn spectral_norm_sq_over_n(design: &Design) -> f64 {
+    if design.ncols() <= GRAM_MAX_DIM
+        && let Some(gram) = design.gram()
+    {
+        return largest_eigenvalue(gram, design.nrows() as f64);
+    }
+    power_iteration(design)
+}
+
+/// λ_max(XᵀX/n) by power iteration from a fixed start (see [`LinearModel::spectral_norm_sq_over_n`]).
+fn power_iteration(design: &Design) -> f64 {
+    let d = design.ncols();
+    let n = design.nrows() as f64;
+    let mut v = Array1::from_shape_fn(d, |j| 1.0 + (j % 7) as f64 * 0.01);
+    let mut xv = Array1::zeros(design.nrows());
+    let mut w = Array1::zeros(d);
+    let mut rho = 0.0;
+    for _ in 0..300 {
+        let norm = v.dot(&v).sqrt();
+        if norm == 0.0 {
+            return 0.0;
+        }
+        v /= norm;
+        design.matvec(v.view(), xv.view_mut());
+        design.matvec_t(xv.view(), w.view_mut());
+        let next = v.dot(&w) / n;
+        let done = (next - rho).abs() <= 1e-6 * next.abs();
+        rho = next;
+        std::mem::swap(&mut v, &mut w);
+        if done {
+            break;
+        }
+    }
+    rho
+}
+
+/// Labels match the rows, are finite, and are ±1 for the logistic and squared-hinge losses.
+fn check_labels(n: usize, labels: &Array1<f64>, loss: Loss) -> Result<()> {
+    check_dim("labels (one per data row)", n, labels.len())?;
+    check_finite("labels", labels.iter())?;
+    if loss.needs_signed_labels()
+        && let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0)
+    {
+        return Err(OracleError::InvalidParameter {
+            name: "labels",
+            value: format!("y[{i}] = {}", labels[i]),
+            reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
+        });
+    }
+    Ok(())
+}
+
 /// A regularized linear model; see the module docs for the objective.
 #[derive(Debug)]
 pub struct LinearModel {
@@ -62,27 +136,70 @@ pub struct LinearModel {
     loss: Loss,
     l2: f64,
     l1: f64,
+    intercept: bool,
     row_norms_sq: Array1<f64>,
     spectral: OnceLock<f64>,
+}
+
+/// The design with a last column of ones appended: row i becomes (aᵢ, 1), so (aᵢ, 1)ᵀ(w, b) = aᵢᵀw + b.
+pub fn append_ones_column(design: Design) -> Result<Design> {
+    match design {
+        Design::Dense(a) => {
+            let (n, d) = a.dim();
+            let mut out = ndarray::Array2::ones((n, d + 1));
+            out.slice_mut(ndarray::s![.., ..d]).assign(&a);
+            drop(a);
+            Design::dense(out)
+        }
+        Design::Sparse(s) => {
+            let (n, d) = (s.nrows(), s.ncols());
+            let mut indptr = Vec::with_capacity(n + 1);
+            let mut indices = Vec::with_capacity(s.nnz() + n);
+            let mut data = Vec::with_capacity(s.nnz() + n);
+            indptr.push(0);
+            for i in 0..n {
+                let (idx, val) = s.row(i);
+                indices.extend_from_slice(idx);
+                data.extend_from_slice(val);
+                indices.push(u32::try_from(d).map_err(|_| OracleError::InvalidParameter {
+                    name: "design columns",
+                    value: d.to_string(),
+                    reason: "an intercept column needs d < 2^32",
+                })?);
+                data.push(1.0);
+                indptr.push(indices.len());
+            }
+            Design::sparse(crate::design::Csr::new(n, d + 1, indptr, indices, data)?)
+        }
+    }
 }
 
 impl LinearModel {
     /// Builds the model, checking that labels match the rows, are finite, and are ±1 for the logistic and
     /// squared-hinge losses, and that λ₁, λ₂ ≥ 0.
     pub fn new(design: Design, labels: Array1<f64>, loss: Loss, l2: f64, l1: f64) -> Result<Self> {
-        check_dim("labels (one per data row)", design.nrows(), labels.len())?;
-        check_finite("labels", labels.iter())?;
-        check_nonnegative("l2", l2)?;
-        check_nonnegative("l1", l1)?;
-        if loss.needs_signed_labels()
-            && let Some(i) = labels.iter().position(|&y| y != 1.0 && y != -1.0)
-        {
+        Self::build(design, labels, loss, l2, l1, false)
+    }
+
+    /// Builds the model with an unpenalized intercept b (module docs, "Unpenalized intercept"): the design gets a
+    /// last column of ones ([`append_ones_column`], a copy of a dense matrix), the parameters are (w, b) with b
+    /// last, and λ₂ applies to w only. The checks of [`LinearModel::new`], and λ₁ must be 0.
+    pub fn with_intercept(design: Design, labels: Array1<f64>, loss: Loss, l2: f64, l1: f64) -> Result<Self> {
+        if l1 != 0.0 {
             return Err(OracleError::InvalidParameter {
-                name: "labels",
-                value: format!("y[{i}] = {}", labels[i]),
-                reason: "the logistic and squared-hinge losses need labels in {-1, +1}",
+                name: "l1",
+                value: l1.to_string(),
+                reason: "an unpenalized intercept is supported with λ₁ = 0 only (the L1 prox would shrink b)",
             });
         }
+        check_dim("labels (one per data row)", design.nrows(), labels.len())?;
+        Self::build(append_ones_column(design)?, labels, loss, l2, l1, true)
+    }
+
+    fn build(design: Design, labels: Array1<f64>, loss: Loss, l2: f64, l1: f64, intercept: bool) -> Result<Self> {
+        check_labels(design.nrows(), &labels, loss)?;
+        check_nonnegative("l2", l2)?;
+        check_nonnegative("l1", l1)?;
         let row_norms_sq = design.row_norms_sq();
         Ok(LinearModel {
             design,
@@ -90,9 +207,48 @@ impl LinearModel {
             loss,
             l2,
             l1,
+            intercept,
             row_norms_sq,
             spectral: OnceLock::new(),
         })
+    }
+
+    /// Replaces the labels (checked as in [`LinearModel::new`]) and keeps the design: the K fits of one-vs-rest
+    /// share one copy of the data. On error nothing changes.
+    pub fn set_labels(&mut self, labels: Array1<f64>) -> Result<()> {
+        check_labels(self.n(), &labels, self.loss)?;
+        self.labels = labels;
+        Ok(())
+    }
+
+    /// Whether the model has an unpenalized intercept (the last parameter; the design's last column is ones).
+    pub fn has_intercept(&self) -> bool {
+        self.intercept
+    }
+
+    /// d, the number of features (without the intercept's column of ones).
+    pub fn n_features(&self) -> usize {
+        self.design.ncols() - usize::from(self.intercept)
+    }
+
+    /// The weights w and the intercept b (0 without one) of a parameter vector x = (w, b).
+    pub fn split_intercept<'a>(&self, x: ArrayView1<'a, f64>) -> (ArrayView1<'a, f64>, f64) {
+        let d = self.n_features();
+        let b = if self.intercept { x[d] } else { 0.0 };
+        (x.slice_move(ndarray::s![..d]), b)
+    }
+
+    /// ‖w‖², the squared norm of the penalized coordinates (all of x but the intercept).
+    fn penalized_norm_sq(&self, x: ArrayView1<f64>) -> f64 {
+        let w = x.slice(ndarray::s![..self.n_features()]);
+        w.dot(&w)
+    }
+
+    /// out += λ₂ w on the penalized coordinates (the intercept's entry is left as it is).
+    fn add_l2_gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+        let d = self.n_features();
+        out.slice_mut(ndarray::s![..d])
+            .zip_mut_with(&x.slice(ndarray::s![..d]), |g, &xi| *g += self.l2 * xi);
     }
 
     /// The data matrix.
@@ -152,7 +308,22 @@ impl LinearModel {
 
     /// The same data and loss with other regularization weights.
     pub fn with_regularization(&self, l2: f64, l1: f64) -> Result<LinearModel> {
-        LinearModel::new(self.design.clone(), self.labels.clone(), self.loss, l2, l1)
+        if self.intercept && l1 != 0.0 {
+            return Err(OracleError::InvalidParameter {
+                name: "l1",
+                value: l1.to_string(),
+                reason: "an unpenalized intercept is supported with λ₁ = 0 only (the L1 prox would shrink b)",
+            });
+        }
+        // The design already holds the intercept's column of ones.
+        LinearModel::build(
+            self.design.clone(),
+            self.labels.clone(),
+            self.loss,
+            l2,
+            l1,
+            self.intercept,
+        )
     }
 
     /// out = X x (the margins).
@@ -171,7 +342,7 @@ impl LinearModel {
         fixed_order_sum(m.len(), |i| loss.value(m[i], y[i])) / m.len() as f64
     }
 
-    /// λ_max(XᵀX/n), cached. Dense designs with d ≤ [`GRAM_MAX_DIM`] columns: the largest eigenvalue of the Gram
+    /// λ_max(XᵀX/n), cached. Dense designs with d ≤ `GRAM_MAX_DIM` = 256 columns: the largest eigenvalue of the Gram
     /// matrix XᵀX/n ([`Design::gram`], one GEMM pass) by a symmetric eigen-decomposition, exact to rounding.
     /// Otherwise power iteration from a fixed start (deterministic), stopped when the Rayleigh quotient changes by
     /// less than 1e-6 relative, or after 300 iterations (2 passes each).
@@ -180,41 +351,7 @@ impl LinearModel {
     /// λ₂/λ₁ = 1 − O(1/d²)) the power iteration never meets its test and spends its 600 passes (9 s on the
     /// 100000 × 200 peer data), while the Gram matrix costs n·d² multiply-adds at GEMM speed (≈ 0.3 s there).
     pub fn spectral_norm_sq_over_n(&self) -> f64 {
-        *self.spectral.get_or_init(|| {
-            if self.design.ncols() <= GRAM_MAX_DIM
-                && let Some(gram) = self.design.gram()
-            {
-                return largest_eigenvalue(gram, self.n() as f64);
-            }
-            self.power_iteration()
-        })
-    }
-
-    /// λ_max(XᵀX/n) by power iteration (see [`LinearModel::spectral_norm_sq_over_n`]).
-    fn power_iteration(&self) -> f64 {
-        let d = self.design.ncols();
-        let n = self.n() as f64;
-        let mut v = Array1::from_shape_fn(d, |j| 1.0 + (j % 7) as f64 * 0.01);
-        let mut xv = Array1::zeros(self.n());
-        let mut w = Array1::zeros(d);
-        let mut rho = 0.0;
-        for _ in 0..300 {
-            let norm = v.dot(&v).sqrt();
-            if norm == 0.0 {
-                return 0.0;
-            }
-            v /= norm;
-            self.design.matvec(v.view(), xv.view_mut());
-            self.design.matvec_t(xv.view(), w.view_mut());
-            let next = v.dot(&w) / n;
-            let done = (next - rho).abs() <= 1e-6 * next.abs();
-            rho = next;
-            std::mem::swap(&mut v, &mut w);
-            if done {
-                break;
-            }
-        }
-        rho
+        *self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design))
     }
 
     /// Σ_{i in [a, b)} φ(aᵢᵀx; yᵢ).
@@ -302,7 +439,7 @@ impl Objective for LinearModel {
         let xs = contiguous(&x);
         let chunks = self.design.chunks();
         let partial: Vec<f64> = chunks.par_iter().map(|&(a, b)| self.chunk_loss(a, b, &xs)).collect();
-        partial.iter().sum::<f64>() * (1.0 / self.n() as f64) + 0.5 * self.l2 * x.dot(&x)
+        partial.iter().sum::<f64>() * (1.0 / self.n() as f64) + 0.5 * self.l2 * self.penalized_norm_sq(x)
     }
 
     fn gradient(&self, x: ArrayView1<f64>, out: ArrayViewMut1<f64>) {
@@ -313,23 +450,26 @@ impl Objective for LinearModel {
     /// φ′(mᵢ; yᵢ)·aᵢ added into the chunk's partial gradient while the row is still in cache — one read of the data
     /// per call instead of two (a `matvec` then a `matvec_t`). Chunks are [`Design::chunks`] and partial results
     /// are added in chunk order, so the result does not depend on the number of threads.
-    /// f = mean φ(Xx) + (λ₂/2)‖x‖², ∇f = Xᵀφ′(Xx)/n + λ₂x.
+    /// f = mean φ(Xx) + (λ₂/2)‖w‖², ∇f = Xᵀφ′(Xx)/n + λ₂(w, 0) (x = w without an intercept).
     fn value_and_gradient(&self, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) -> f64 {
         let mean_loss = self.mean_loss_and_data_gradient(x, out.view_mut());
-        out.zip_mut_with(&x, |g, &xi| *g += self.l2 * xi);
-        mean_loss + 0.5 * self.l2 * x.dot(&x)
+        self.add_l2_gradient(x, out);
+        mean_loss + 0.5 * self.l2 * self.penalized_norm_sq(x)
     }
 
     /// L = sup φ″ · λ_max(XᵀX/n) · (1 + 1e-3) + λ₂, capped by the always-valid sup φ″ · mean ‖aᵢ‖² + λ₂.
-    /// The margin covers the power iteration's residual error.
+    /// The margin covers the power iteration's residual error. With an intercept X is the augmented design, and
+    /// λ₂ on every coordinate over-estimates the Hessian's λ₂ diag(1, …, 1, 0): still an upper bound.
     fn smoothness(&self) -> f64 {
         let trace_bound = self.row_norms_sq.mean().unwrap_or(0.0);
         let spectral = (self.spectral_norm_sq_over_n() * (1.0 + 1e-3)).min(trace_bound);
         self.loss.curvature_bound() * spectral + self.l2
     }
 
+    /// λ₂ without an intercept; 0 with one (b is unpenalized and the loss alone is not strongly convex in b, see
+    /// the module docs).
     fn strong_convexity(&self) -> f64 {
-        self.l2
+        if self.intercept { 0.0 } else { self.l2 }
     }
 
     fn regularizer(&self) -> Regularizer {
@@ -348,13 +488,17 @@ impl FiniteSum for LinearModel {
 
     fn component_value(&self, i: usize, x: ArrayView1<f64>) -> f64 {
         let xs = x.as_slice().expect("x must be contiguous");
-        self.loss.value(self.design.row_dot(i, xs), self.labels[i]) + 0.5 * self.l2 * x.dot(&x)
+        self.loss.value(self.design.row_dot(i, xs), self.labels[i]) + 0.5 * self.l2 * self.penalized_norm_sq(x)
     }
 
     fn component_gradient(&self, i: usize, x: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
         let xs = x.as_slice().expect("x must be contiguous");
         let d = self.loss.derivative(self.design.row_dot(i, xs), self.labels[i]);
-        out.zip_mut_with(&x, |o, &xi| *o = self.l2 * xi);
+        // out = λ₂ (w, 0), written (not added) so the bits are those of λ₂ xᵢ, signed zeros included.
+        let p = self.n_features();
+        out.slice_mut(ndarray::s![..p])
+            .zip_mut_with(&x.slice(ndarray::s![..p]), |o, &xi| *o = self.l2 * xi);
+        out.slice_mut(ndarray::s![p..]).fill(0.0);
         self.design
             .row_axpy(i, d, out.as_slice_mut().expect("out must be contiguous"));
     }
@@ -439,6 +583,136 @@ mod tests {
             prop_assert!((&mean - &g).iter().all(|v| v.abs() < 1e-12));
             prop_assert!((fsum / p.len() as f64 - f).abs() < 1e-12);
         }
+    }
+
+    fn intercept_model(loss: Loss, sparse: bool, l2: f64) -> LinearModel {
+        let p = model(loss, sparse, l2);
+        LinearModel::with_intercept(p.design().clone(), p.labels().to_owned(), loss, l2, 0.0).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn intercept_gradient_matches_finite_differences(
+            loss in losses(), sparse in any::<bool>(), x in prop::collection::vec(-2.0f64..2.0, 5)
+        ) {
+            let p = intercept_model(loss, sparse, 0.3);
+            prop_assert_eq!(p.dim(), 5);
+            prop_assert_eq!(p.n_features(), 4);
+            let x = Array1::from(x);
+            let mut g = Array1::zeros(5);
+            let f = p.value_and_gradient(x.view(), g.view_mut());
+            // f = mean φ(aᵢᵀw + b) + (λ₂/2)‖w‖², b unpenalized.
+            let plain = model(loss, sparse, 0.0);
+            let mut direct = 0.0;
+            for i in 0..7 {
+                direct += loss.value(dense_row(&plain, i).iter().zip(&x).map(|(a, w)| a * w).sum::<f64>() + x[4], plain.labels()[i]);
+            }
+            let w = x.slice(ndarray::s![..4]);
+            direct = direct / 7.0 + 0.15 * w.dot(&w);
+            prop_assert!((f - direct).abs() <= 1e-13 * direct.abs().max(1.0));
+            let h = 1e-6;
+            for j in 0..5 {
+                let (mut xp, mut xm) = (x.clone(), x.clone());
+                xp[j] += h;
+                xm[j] -= h;
+                let fd = (p.value(xp.view()) - p.value(xm.view())) / (2.0 * h);
+                prop_assert!((fd - g[j]).abs() < 1e-5, "coordinate {j}: fd {fd} vs {}", g[j]);
+            }
+            let mut mean = Array1::zeros(5);
+            let mut gi = Array1::zeros(5);
+            for i in 0..p.len() {
+                p.component_gradient(i, x.view(), gi.view_mut());
+                mean += &gi;
+            }
+            mean /= p.len() as f64;
+            prop_assert!((&mean - &g).iter().all(|v| v.abs() < 1e-12));
+        }
+    }
+
+    /// Ridge with an intercept is ridge on centred data: w* = (X_cᵀX_c/n + λ₂I)⁻¹ X_cᵀy_c/n, b* = ȳ − x̄ᵀw*. The
+    /// gradient of the intercept model vanishes there, and strong_convexity is 0.
+    #[test]
+    fn squared_loss_with_intercept_is_centred_least_squares() {
+        for sparse in [false, true] {
+            let l2 = 0.05;
+            let plain = model(Loss::Squared, sparse, 0.0);
+            let p = intercept_model(Loss::Squared, sparse, l2);
+            assert_eq!(p.strong_convexity(), 0.0);
+            assert!(p.has_intercept() && !plain.has_intercept());
+            let a = Array2::from_shape_fn((7, 4), |(i, j)| dense_row(&plain, i)[j]);
+            let y = plain.labels().to_owned();
+            let mean_x = a.mean_axis(ndarray::Axis(0)).unwrap();
+            let mean_y = y.mean().unwrap();
+            let xc = &a - &mean_x;
+            let yc = &y - mean_y;
+            let h = xc.t().dot(&xc) / 7.0 + Array2::<f64>::eye(4) * l2;
+            let rhs = xc.t().dot(&yc) / 7.0;
+            // Solve the 4 × 4 system by Gaussian elimination.
+            let mut m = ndarray::concatenate![ndarray::Axis(1), h, rhs.insert_axis(ndarray::Axis(1))];
+            for c in 0..4 {
+                for r in c + 1..4 {
+                    let f = m[[r, c]] / m[[c, c]];
+                    for k in c..5 {
+                        m[[r, k]] -= f * m[[c, k]];
+                    }
+                }
+            }
+            let mut w = Array1::<f64>::zeros(4);
+            for c in (0..4).rev() {
+                let s: f64 = (c + 1..4).map(|k| m[[c, k]] * w[k]).sum();
+                w[c] = (m[[c, 4]] - s) / m[[c, c]];
+            }
+            let b = mean_y - mean_x.dot(&w);
+            let x = ndarray::concatenate![ndarray::Axis(0), w, Array1::from(vec![b])];
+            let mut g = Array1::zeros(5);
+            p.gradient(x.view(), g.view_mut());
+            assert!(g.iter().all(|v| v.abs() < 1e-13), "sparse {sparse}: {g}");
+            assert!(b.abs() > 1e-3, "the test needs a nonzero intercept");
+            let (wv, bv) = p.split_intercept(x.view());
+            assert_eq!((wv.len(), bv), (4, b));
+        }
+    }
+
+    /// Logistic regression on one binary feature, λ₂ = 0: the maximum-likelihood fit has σ(b*) = p₀ and
+    /// σ(w* + b*) = p₁, the fractions of positive labels where the feature is 0 and 1 (a shifted optimum, b* ≠ 0).
+    #[test]
+    fn logistic_intercept_on_one_binary_feature_has_the_closed_form_optimum() {
+        // Feature 0 on 10 rows (3 positive), 1 on 8 rows (6 positive).
+        let a = Array2::from_shape_fn((18, 1), |(i, _)| if i < 10 { 0.0 } else { 1.0 });
+        let y = Array1::from_shape_fn(18, |i| if i < 3 || (10..16).contains(&i) { 1.0 } else { -1.0 });
+        let logit = |p: f64| (p / (1.0 - p)).ln();
+        let (b, w) = (logit(0.3), logit(0.75) - logit(0.3));
+        for sparse_design in [false, true] {
+            let design = if sparse_design {
+                let nz: Vec<usize> = (0..18).map(|i| usize::from(i >= 10)).collect();
+                let mut indptr = vec![0];
+                for k in &nz {
+                    indptr.push(indptr.last().unwrap() + k);
+                }
+                Design::sparse(Csr::new(18, 1, indptr, vec![0; 8], vec![1.0; 8]).unwrap()).unwrap()
+            } else {
+                Design::dense(a.clone()).unwrap()
+            };
+            let p = LinearModel::with_intercept(design, y.clone(), Loss::Logistic, 0.0, 0.0).unwrap();
+            let mut g = Array1::zeros(2);
+            p.gradient(Array1::from(vec![w, b]).view(), g.view_mut());
+            assert!(g.iter().all(|v| v.abs() < 1e-15), "{g}");
+            // Without the intercept the same point is not optimal.
+            let plain =
+                LinearModel::new(Design::dense(a.clone()).unwrap(), y.clone(), Loss::Logistic, 0.0, 0.0).unwrap();
+            let mut g1 = Array1::zeros(1);
+            plain.gradient(Array1::from(vec![w]).view(), g1.view_mut());
+            assert!(g1[0].abs() > 1e-2);
+        }
+        let d = Design::dense(a).unwrap();
+        assert!(matches!(
+            LinearModel::with_intercept(d.clone(), y.clone(), Loss::Logistic, 0.1, 0.1),
+            Err(OracleError::InvalidParameter { name: "l1", .. })
+        ));
+        let p = LinearModel::with_intercept(d, y, Loss::Logistic, 0.1, 0.0).unwrap();
+        assert!(p.with_regularization(0.2, 0.1).is_err());
+        let q = p.with_regularization(0.2, 0.0).unwrap();
+        assert!(q.has_intercept() && q.dim() == 2 && q.l2() == 0.2);
     }
 
     #[test]

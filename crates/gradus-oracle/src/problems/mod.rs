@@ -9,12 +9,14 @@ mod games;
 pub use games::{GameBlocks, GameConstants, GameMatrices, MatrixGame, QuadraticGame};
 mod linear_model;
 pub mod mlp;
+mod multinomial;
 pub mod nonsmooth_toys;
 pub mod nonstationary_noise;
 mod quadratic;
 
-pub use linear_model::{LinearModel, fisher_yates};
+pub use linear_model::{LinearModel, append_ones_column, fisher_yates};
 pub use mlp::{MiniBatchObjective, Mlp, MlpWorkspace};
+pub use multinomial::{Multinomial, log_sum_exp, softmax_in_place};
 pub use nonsmooth_toys::{AbsAbs, ChebyshevRosenbrock, MaxAffine, NoisyOracle, ReluRegression};
 pub use nonstationary_noise::{CosineWells, NoiseSchedule, NonstationaryNoise};
 pub use quadratic::Quadratic;

@@ -18,7 +18,7 @@ use gradus_oracle::{Design, LinearModel, Objective, ObjectiveMonitor, RunConfig,
 use ndarray::{Array1, s};
 
 use super::CliError;
-use super::fit::{EXIT_DIVERGED, EXIT_NOT_CONVERGED, FitArgs, not_converged_warning};
+use super::fit::{EXIT_DIVERGED, EXIT_NOT_CONVERGED, FitArgs, MulticlassArg, not_converged_warning};
 use super::shard::{Procs, blocks, csr_rows, launched_by_mpi, read_rows, signed_labels};
 
 /// Checks what `--nodes` supports.
@@ -35,6 +35,19 @@ fn validate(a: &FitArgs, m: usize) -> Result<(), CliError> {
     }
     if a.l1 != 0.0 {
         return Err(CliError::Usage("--nodes supports --l1 0 only".into()));
+    }
+    let unsupported = [
+        (a.fit_intercept, "--fit-intercept"),
+        (a.loss.linear().is_none(), "--loss multinomial"),
+        (a.multiclass != MulticlassArg::Auto, "--multiclass"),
+        (a.model_out.is_some(), "--model-out"),
+        (a.json, "--json"),
+        (a.max_epochs == 0.0, "--max-epochs 0"),
+    ];
+    if let Some((_, flag)) = unsupported.iter().find(|(used, _)| *used) {
+        return Err(CliError::Usage(format!(
+            "--nodes does not support {flag} (it fits binary or squared-loss models without an intercept)"
+        )));
     }
     Ok(())
 }
@@ -62,7 +75,7 @@ fn run(a: &FitArgs, m: usize, procs: &Procs) -> Result<ExitCode, CliError> {
     let nodes = blocks(m, k)[procs.rank()].clone();
     let rows = procs.agree(read_rows(&a.data, a.labels.as_deref(), m, nodes.clone()))?;
     let d = rows.agreed_dim(procs);
-    let loss = a.loss.loss();
+    let loss = a.loss.linear().expect("validate refuses --loss multinomial");
     let y = if loss.needs_signed_labels() {
         signed_labels(procs, &rows.y, a.labels.as_deref().unwrap_or(&a.data))?
     } else {

@@ -5,7 +5,10 @@ pub mod fit;
 pub mod fit_sharded;
 pub mod input;
 pub mod inspect;
+pub mod model_file;
 pub mod pipe;
+pub mod predict;
+pub mod score;
 pub mod shard;
 
 use thiserror::Error;
