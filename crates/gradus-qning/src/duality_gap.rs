@@ -110,8 +110,13 @@ pub fn regularizer_fenchel_young(w: f64, q: f64, sigma: f64, l1: f64) -> f64 {
     (r * r / (2.0 * sigma) + l1 * w.abs() - (q - s) * w).max(0.0)
 }
 
-/// The model's objective and its duality gap at w.
+/// The model's objective and its duality gap at w. A model with an unpenalized intercept
+/// ([`LinearModel::with_intercept`]) has another dual (Σᵢ uᵢ = 0), not implemented: its gap is +∞, never a wrong
+/// certificate.
 pub fn duality_gap(model: &LinearModel, w: ArrayView1<f64>) -> (f64, f64) {
+    if model.has_intercept() {
+        return (gradus_oracle::Objective::total_value(model, w), f64::INFINITY);
+    }
     primal_and_gap(&ProximalPoint::new(model, 0.0), w)
 }
 

@@ -103,3 +103,18 @@ pub(crate) fn check_start(solver: &'static str, dim: usize, x0: ndarray::ArrayVi
     }
     Ok(())
 }
+
+/// The linear-model fast path applies λ₂ (and λ₁) to every coordinate and its duality gap assumes no intercept, so
+/// a model built by [`gradus_oracle::LinearModel::with_intercept`] is refused; the generic path
+/// ([`crate::solve_finite_sum`]) takes it, since the model's own gradient leaves the intercept unpenalized.
+pub(crate) fn check_no_intercept(solver: &'static str, model: &gradus_oracle::LinearModel) -> Result<()> {
+    if model.has_intercept() {
+        return Err(QningError::Unsupported {
+            solver,
+            reason: "the model has an unpenalized intercept, which the linear-model fast path would penalize; solve \
+                     it with gradus_qning::solve_finite_sum (the generic path) or a gradus-classic solver"
+                .into(),
+        });
+    }
+    Ok(())
+}

@@ -27,7 +27,7 @@ use gradus_oracle::regularizer::soft_threshold;
 use gradus_oracle::{LinearModel, Monitor, Objective, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1, Zip};
 
-use crate::error::{Result, check_start, invalid};
+use crate::error::{Result, check_no_intercept, check_start, invalid};
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 
 /// The parameters of ISTA/FISTA; see the module docs.
@@ -117,6 +117,7 @@ impl<'a> Ista<'a> {
     pub fn new(sub: ProximalPoint<'a>, x0: ArrayView1<f64>, params: &IstaParams) -> Result<Self> {
         params.validate()?;
         check_start(params.name(), sub.dim(), x0)?;
+        check_no_intercept(params.name(), sub.model())?;
         let model = sub.model();
         let data_l = model.smoothness() - model.l2();
         let lipschitz = 0.5 * data_l.max(0.0) + sub.sigma();

@@ -31,7 +31,7 @@ use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::error::{QningError, Result, check_start, invalid};
+use crate::error::{QningError, Result, check_no_intercept, check_start, invalid};
 use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
 use crate::sampling::{Sampler, Sampling};
@@ -123,6 +123,7 @@ impl<'a> Miso<'a> {
     pub fn new(sub: ProximalPoint<'a>, x0: ArrayView1<f64>, params: &MisoParams) -> Result<Self> {
         params.validate()?;
         check_start(SOLVER, sub.dim(), x0)?;
+        check_no_intercept(SOLVER, sub.model())?;
         let sigma = sub.sigma();
         if sigma <= 0.0 {
             return Err(QningError::Unsupported {

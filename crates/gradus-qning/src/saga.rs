@@ -33,7 +33,7 @@ use ndarray::{Array1, ArrayView1};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::error::{Result, check_start, invalid};
+use crate::error::{Result, check_no_intercept, check_start, invalid};
 use crate::lazy::PowerTable;
 use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
@@ -137,6 +137,7 @@ impl<'a> Saga<'a> {
     pub fn new(sub: ProximalPoint<'a>, x0: ArrayView1<f64>, params: &SagaParams) -> Result<Self> {
         params.validate()?;
         check_start(SOLVER, sub.dim(), x0)?;
+        check_no_intercept(SOLVER, sub.model())?;
         let (l_max, _) = sub.data_smoothness_max_mean();
         let eta = params.step_scale / (l_max + sub.sigma());
         if !eta.is_finite() {

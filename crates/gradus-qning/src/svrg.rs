@@ -46,7 +46,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 
-use crate::error::{Result, check_start, invalid};
+use crate::error::{Result, check_no_intercept, check_start, invalid};
 use crate::lazy::PowerTable;
 use crate::lookahead::prefetch_ahead;
 use crate::proximal_point::{EpochMethod, InnerSolver, ProximalPoint, back, keep};
@@ -151,6 +151,7 @@ impl<'a> Svrg<'a> {
     pub fn new(sub: ProximalPoint<'a>, x0: ArrayView1<f64>, params: &SvrgParams) -> Result<Self> {
         params.validate()?;
         check_start(SOLVER, sub.dim(), x0)?;
+        check_no_intercept(SOLVER, sub.model())?;
         let (l_max, l_mean) = sub.data_smoothness_max_mean();
         let sampling = params.sampling.resolve(l_max, l_mean);
         let l = if sampling == Sampling::Importance {

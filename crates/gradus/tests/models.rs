@@ -114,7 +114,19 @@ fn squared_loss_with_intercept_is_centred_least_squares_for_every_intercept_solv
         xc.t().dot(&yc) / n as f64,
     );
     let b = mean_y - mean_x.dot(&w);
-    for solver in ["lbfgs", "newton", "gd", "agd", "auto"] {
+    // The classic solvers, and gradus-qning's on its generic finite-sum path (which leaves b unpenalized).
+    for solver in [
+        "lbfgs",
+        "newton",
+        "gd",
+        "agd",
+        "auto",
+        "svrg",
+        "saga",
+        "qning-svrg",
+        "catalyst-svrg",
+        "fista",
+    ] {
         let m = dir.path().join(format!("{solver}.json"));
         let o = gradus(&[
             "fit",
@@ -152,23 +164,21 @@ fn squared_loss_with_intercept_is_centred_least_squares_for_every_intercept_solv
         }
         assert!((intercept - b).abs() < 1e-7, "{solver}: b {intercept} vs {b}");
     }
-    for solver in ["svrg", "qning-svrg", "fista"] {
-        let o = gradus(&[
-            "fit",
-            "--data",
-            path(&px),
-            "--labels",
-            path(&py),
-            "--loss",
-            "squared",
-            "--fit-intercept",
-            "--solver",
-            solver,
-        ]);
-        assert_eq!(o.status.code(), Some(2), "{solver}");
-        let e = text(&o.stderr);
-        assert!(e.contains("--solver") && e.contains("gd, agd, lbfgs, newton"), "{e}");
-    }
+    // MISO needs strong convexity, which an unpenalized b takes away: a typed error (exit 2), not a wrong fit.
+    let o = gradus(&[
+        "fit",
+        "--data",
+        path(&px),
+        "--labels",
+        path(&py),
+        "--loss",
+        "squared",
+        "--fit-intercept",
+        "--solver",
+        "miso",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("strong convexity"), "{}", text(&o.stderr));
 }
 
 /// Logistic regression on one binary feature (λ₂ = 0) has the closed-form optimum σ(b*) = p₀, σ(w* + b*) = p₁;
@@ -311,7 +321,34 @@ fn multinomial_and_one_vs_rest_on_three_classes() {
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         }
     }
-    let o = gradus(&["fit", "--data", path(&px), "--labels", path(&py), "--solver", "svrg"]);
+    // The multinomial loss with gradus-qning's solvers (generic path) reaches lbfgs's objective.
+    let objective = |solver: &str| {
+        let o = gradus(&[
+            "fit",
+            "--data",
+            path(&px),
+            "--labels",
+            path(&py),
+            "--solver",
+            solver,
+            "--l2",
+            "1e-3",
+            "--tol",
+            "1e-10",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{solver}: {}", text(&o.stderr));
+        json(&o)["objective"].as_f64().unwrap()
+    };
+    let reference = objective("lbfgs");
+    for solver in ["svrg", "qning-svrg", "catalyst-saga"] {
+        let f = objective(solver);
+        assert!(
+            (f - reference).abs() <= 1e-9 * reference,
+            "{solver}: {f} vs lbfgs {reference}"
+        );
+    }
+    let o = gradus(&["fit", "--data", path(&px), "--labels", path(&py), "--solver", "newton"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("gd, agd, lbfgs"), "{}", text(&o.stderr));
     let o = gradus(&[

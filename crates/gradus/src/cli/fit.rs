@@ -41,11 +41,11 @@ use clap::{Args, ValueEnum};
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
 use gradus_data::npy::{write_npy_matrix, write_npy_vector};
 use gradus_oracle::{
-    Design, LinearModel, Loss, Multinomial, Objective, ObjectiveMonitor, Observer, Report, RunConfig, Status, Stop,
-    TraceRow,
+    Design, FiniteSum, LinearModel, Loss, Multinomial, Objective, ObjectiveMonitor, Observer, Report, RunConfig,
+    Status, Stop, TraceRow,
 };
 use gradus_qning::auto::InnerKind;
-use gradus_qning::{DualityGapMonitor, NamedOptions, QningError, Sampling, solve_named};
+use gradus_qning::{DualityGapMonitor, NamedOptions, QningError, Sampling, solve_finite_sum, solve_named};
 use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array1, Array2};
 
@@ -121,10 +121,17 @@ pub enum MulticlassArg {
     Ovr,
 }
 
-/// The solvers that fit an unpenalized intercept (`--fit-intercept`) and the multinomial loss.
+/// The classic solvers that fit an unpenalized intercept (`--fit-intercept`); every gradus-qning solver name runs
+/// too, on gradus-qning's generic finite-sum path ([`gradus_qning::solve_finite_sum`]), which leaves b unpenalized.
 pub const INTERCEPT_SOLVERS: &[&str] = &["auto", "gd", "agd", "lbfgs", "newton"];
-/// The solvers of the multinomial loss (`auto` is lbfgs).
+/// The classic solvers of the multinomial loss (`auto` is lbfgs); every gradus-qning solver name runs too, on the
+/// generic finite-sum path.
 pub const MULTINOMIAL_SOLVERS: &[&str] = &["auto", "gd", "agd", "lbfgs"];
+
+/// Whether `--solver` can fit an intercept model or the multinomial loss (`classic`: the list above for it).
+fn runs_generic_or(classic: &[&str], solver: &str) -> bool {
+    classic.contains(&solver) || is_qning_solver(solver)
+}
 
 /// How the incremental solvers (svrg, saga, miso and their catalyst-/qning- variants) visit the samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,8 +224,9 @@ pub struct FitArgs {
     /// squared (regression), squared-hinge, or multinomial (softmax over K ≥ 2 classes).
     #[arg(long, value_enum, default_value = "logistic")]
     pub loss: FitLossArg,
-    /// Fit an unpenalized intercept b (scikit-learn's fit_intercept=True): margins aᵀw + b, λ₂ on w only. Solvers:
-    /// auto, gd, agd, lbfgs, newton; stops on ‖∇F‖ ≤ --tol (no strong-convexity certificate holds for b).
+    /// Fit an unpenalized intercept b (scikit-learn's fit_intercept=True): margins aᵀw + b, λ₂ on w only. Every
+    /// solver but miso and its variants (gradus-qning's on their generic finite-sum path); stops on ‖∇F‖ ≤ --tol
+    /// (no strong-convexity certificate holds for b).
     #[arg(long)]
     pub fit_intercept: bool,
     /// More than two classes: auto (multinomial for the logistic loss, one-vs-rest for the squared hinge),
@@ -307,12 +315,12 @@ fn validate(a: &FitArgs) -> Result<(), CliError> {
     if !(a.max_epochs.is_finite() && a.max_epochs >= 0.0) {
         return Err(bad("max-epochs", a.max_epochs, "must be finite and >= 0"));
     }
-    if a.fit_intercept && !INTERCEPT_SOLVERS.contains(&a.solver.as_str()) {
+    if a.fit_intercept && !runs_generic_or(INTERCEPT_SOLVERS, &a.solver) {
         return Err(bad(
             "solver",
             &a.solver,
             &format!(
-                "--fit-intercept runs with {} only (gradus-qning's solvers would penalize the intercept)",
+                "--fit-intercept runs with {} and gradus-qning's solvers",
                 INTERCEPT_SOLVERS.join(", ")
             ),
         ));
@@ -321,11 +329,14 @@ fn validate(a: &FitArgs) -> Result<(), CliError> {
         return Err(bad("l1", a.l1, "--fit-intercept supports --l1 0 only"));
     }
     if a.loss == FitLossArg::Multinomial {
-        if !MULTINOMIAL_SOLVERS.contains(&a.solver.as_str()) {
+        if !runs_generic_or(MULTINOMIAL_SOLVERS, &a.solver) {
             return Err(bad(
                 "solver",
                 &a.solver,
-                &format!("the multinomial loss runs with {} only", MULTINOMIAL_SOLVERS.join(", ")),
+                &format!(
+                    "the multinomial loss runs with {} and gradus-qning's solvers",
+                    MULTINOMIAL_SOLVERS.join(", ")
+                ),
             ));
         }
         if a.multiclass == MulticlassArg::Ovr {
@@ -473,15 +484,23 @@ fn task_of(a: &FitArgs, y: &Array1<f64>, source: &Path) -> Result<(Task, Vec<f64
         _ => Task::Binary,
     };
     if task == Task::Multinomial {
-        if !MULTINOMIAL_SOLVERS.contains(&a.solver.as_str()) {
+        if !runs_generic_or(MULTINOMIAL_SOLVERS, &a.solver) {
             return Err(bad(
                 "solver",
                 &a.solver,
                 &format!(
-                    "{} classes are fit with the multinomial loss, which runs with {} only (or pass --multiclass ovr)",
+                    "{} classes are fit with the multinomial loss, which runs with {} and gradus-qning's solvers \
+                     (or pass --multiclass ovr)",
                     classes.len(),
                     MULTINOMIAL_SOLVERS.join(", ")
                 ),
+            ));
+        }
+        if a.sampling == SamplingArg::ShuffleOnce {
+            return Err(bad(
+                "sampling",
+                "shuffle-once",
+                "the multinomial model's rows are not shuffled; use --sampling auto or uniform",
             ));
         }
         if a.l1 != 0.0 {
@@ -573,15 +592,10 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
     let mut observer = progress(a, n);
     let report = if a.max_epochs == 0.0 {
         zero_budget_report(&x0)
+    } else if is_qning_solver(solver) && model.has_intercept() {
+        // The fast path would penalize b; the generic path uses the model's own gradient, which does not.
+        fit_generic(a, model, solver, &mut observer)?
     } else if is_qning_solver(solver) {
-        if model.has_intercept() {
-            // validate refuses this pair before any data is read; kept as a guard for callers of this function.
-            return Err(bad(
-                "solver",
-                solver,
-                "gradus-qning's solvers do not fit an unpenalized intercept",
-            ));
-        }
         // Certified stopping on the relative duality gap, as Cyanure does.
         let stop = Stop::iterations(u64::MAX)
             .with_max_passes(a.max_epochs)
@@ -632,22 +646,24 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
     })
 }
 
-/// Solves the multinomial model with gd, agd or lbfgs (`auto`: lbfgs).
+/// Solves the multinomial model with gd, agd, lbfgs (`auto`) or a gradus-qning solver on the generic path.
 fn fit_multinomial(a: &FitArgs, model: &Multinomial) -> Result<Fitted, CliError> {
     let n = model.n();
     let x0 = Array1::zeros(model.dim());
     let solver = match a.solver.as_str() {
-        "gd" => "gd",
-        "agd" => "agd",
-        "lbfgs" => "lbfgs",
-        _ => {
-            eprintln!("auto: lbfgs (the multinomial loss runs with gd, agd or lbfgs; lbfgs is the fastest of them)");
+        "auto" => {
+            eprintln!(
+                "auto: lbfgs (the multinomial loss: a smooth objective, where lbfgs is the fastest solver measured)"
+            );
             "lbfgs"
         }
+        name => solver_names().find(|s| *s == name).expect("validate checked the name"),
     };
     let mut observer = progress(a, n);
     let report = if a.max_epochs == 0.0 {
         zero_budget_report(&x0)
+    } else if is_qning_solver(solver) {
+        fit_generic(a, model, solver, &mut observer)?
     } else {
         let config = classic_config(a, model, n);
         let monitor = ObjectiveMonitor::new(model);
@@ -666,6 +682,33 @@ fn fit_multinomial(a: &FitArgs, model: &Multinomial) -> Result<Fitted, CliError>
         solver,
         objective,
     })
+}
+
+/// A gradus-qning solver on the generic finite-sum path ([`gradus_qning::solve_finite_sum`]), for the models the
+/// linear-model fast path does not take (an unpenalized intercept, the multinomial loss). It stops as the classic
+/// solvers do ([`classic_config`]: the certified bound when μ > 0, else ‖∇F‖ ≤ --tol), checked every
+/// [`default_gap_every`] iterations; each check is one full gradient, charged to the solver's work.
+fn fit_generic(
+    a: &FitArgs,
+    problem: &dyn FiniteSum,
+    solver: &str,
+    observer: &mut Progress,
+) -> Result<Report, CliError> {
+    let x0 = Array1::zeros(problem.dim());
+    let config = classic_config(a, problem, problem.len()).record_every(default_gap_every(solver));
+    let monitor = ObjectiveMonitor::new(problem);
+    let mut options = NamedOptions {
+        seed: a.seed,
+        check_passes: 1,
+        ..NamedOptions::default()
+    };
+    let sampling = a.sampling.sampling();
+    options.svrg.sampling = sampling;
+    options.saga.sampling = sampling;
+    options.miso.sampling = sampling;
+    let (report, _) =
+        solve_finite_sum(solver, problem, x0.view(), &config, &monitor, observer, &options).map_err(qning_error)?;
+    Ok(report)
 }
 
 /// (w, b) of a linear model's parameter vector as one coefficient row and its intercept.
