@@ -209,10 +209,15 @@ fn solve_generic(
     o: &FitOptions,
 ) -> Result<(Report, String), String> {
     if solver == "miso" && problem.strong_convexity() <= 0.0 {
+        let others: Vec<&str> = gradus_qning::SOLVER_NAMES
+            .iter()
+            .copied()
+            .filter(|n| *n != "miso" && *n != "auto")
+            .collect();
         return Err(format!(
             "solver 'miso' needs a strongly convex objective, and a model with an unpenalized intercept is not: \
-             use lbfgs, or one of {} but miso",
-            gradus_qning::SOLVER_NAMES.join(", ")
+             use gd, agd, lbfgs or one of {}",
+            others.join(", ")
         ));
     }
     let config = classic_config(problem, o).record_every(gap_every(solver));
