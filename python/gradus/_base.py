@@ -83,6 +83,10 @@ class LinearProblem:
             offset = None if x_offset is None else np.ascontiguousarray(x_offset, dtype=np.float64)
             self.core = _gradus.LinearProblem.dense(X, y, loss, float(l2), float(l1), offset, bool(intercept))
 
+    def set_labels(self, y):
+        """Replaces the labels and keeps the data (no copy of X): the K fits of one-vs-rest share one copy."""
+        self.core.set_labels(np.ascontiguousarray(y, dtype=np.float64))
+
     def solve(self, solver="auto", tol=1e-10, max_iter=1000, seed=0, x0=None):
         """Runs a ``gradus fit --solver`` name from ``x0`` (zeros when None) until ``tol`` (the certified relative
         duality gap or suboptimality; the gradient norm with an intercept or λ₂ = 0) or ``max_iter`` of the

@@ -82,11 +82,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ``predict_proba``: the sigmoid of the margin (binary), the softmax of the K scores (multinomial), the K
     one-vs-rest sigmoids normalized to sum to 1 (``ovr``).
 
-    Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied by the
-    compiled core into its row-major storage, once per fit (K copies for K one-vs-rest classes, each freed before
-    the next; with an intercept, one more while the column of ones is appended); ``scipy.sparse`` matrices are
-    passed as canonical CSR (sorted, summed duplicates) and copied once per fit. The GIL is released while the
-    solver runs.
+    Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied once by
+    the compiled core into its row-major storage (the K one-vs-rest fits share that copy; with an intercept the
+    core copies it once more to append its column of ones, freeing the first); ``scipy.sparse`` matrices are
+    passed as canonical CSR (sorted, summed duplicates) and copied once. The GIL is released while the solver
+    runs.
     """
 
     def __init__(
@@ -170,12 +170,16 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         else:
             targets = [classes[1]] if classes.size == 2 else list(classes)
             fits = []
+            problem = None
             for k, positive in enumerate(targets):
                 yy = np.where(y == positive, 1.0, -1.0)
                 x0 = None
                 if warm:
                     x0 = np.append(self.coef_[k], self.intercept_[k]) if intercept else self.coef_[k]
-                problem = LinearProblem(X, yy, "logistic", lam, 0.0, intercept=intercept)
+                if problem is None:
+                    problem = LinearProblem(X, yy, "logistic", lam, 0.0, intercept=intercept)
+                else:
+                    problem.set_labels(yy)  # one copy of X for all K fits
                 fit = problem.solve(self.solver, self.tol, self.max_iter, seed, x0)
                 w = fit.coef
                 fits.append(((w[:d], w[d] if intercept else 0.0), fit))

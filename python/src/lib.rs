@@ -404,8 +404,9 @@ fn fit_result<'py>(py: Python<'py>, problem: &dyn FiniteSum, report: Report, use
 ///
 /// F(w, b) = (1/n) Σᵢ φ(aᵢᵀw + b; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ with `loss` φ = `logistic` (labels in {−1, +1}),
 /// `squared` or `squared-hinge` (labels in {−1, +1}); b is fitted, unpenalized, with `intercept` (then λ₁ must be
-/// 0), and is the last parameter; b = 0 otherwise.
-#[pyclass(frozen, module = "gradus._gradus")]
+/// 0), and is the last parameter; b = 0 otherwise. `set_labels` replaces y and keeps the data, so the K fits of
+/// one-vs-rest share one copy.
+#[pyclass(module = "gradus._gradus")]
 struct LinearProblem {
     model: LinearModel,
 }
@@ -479,6 +480,13 @@ impl LinearProblem {
         let x0 = start(x0, model.dim())?;
         let (report, used) = py.detach(|| solve_linear(model, x0, &o)).map_err(value_error)?;
         Ok(fit_result(py, model, report, used))
+    }
+
+    /// Replaces the labels (one per row; ±1 for the logistic and squared-hinge losses) and keeps the data: no
+    /// copy of X. On error nothing changes.
+    fn set_labels(&mut self, y: PyReadonlyArray1<'_, f64>) -> PyResult<()> {
+        check_rows(self.model.n(), y.len()?)?;
+        self.model.set_labels(y.as_array().to_owned()).map_err(value_error)
     }
 
     /// The number of samples n.

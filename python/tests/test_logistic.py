@@ -283,3 +283,21 @@ def test_params_round_trip():
 def test_check_estimator(est):
     # Every check passes (none is listed as an expected failure).
     check_estimator(est)
+
+
+def test_one_vs_rest_shares_one_copy_with_the_same_bits():
+    # The K one-vs-rest fits relabel one LinearProblem (no copy of X per class): the same bits as a fresh problem
+    # per class.
+    X, y = wine()
+    n = X.shape[0]
+    clf = gradus.LogisticRegression(C=1.0, multi_class="ovr").fit(X, y)
+    for k, c in enumerate(clf.classes_):
+        yy = np.where(y == c, 1.0, -1.0)
+        fit = gradus.LinearProblem(X, yy, "logistic", l2=1.0 / n, intercept=True).solve("lbfgs", 1e-10, 1000)
+        np.testing.assert_array_equal(clf.coef_[k], fit.coef[:-1])
+        assert clf.intercept_[k] == fit.coef[-1]
+    problem = gradus.LinearProblem(X, np.ones(n), "logistic", l2=1.0 / n)
+    with pytest.raises(ValueError, match="rows"):
+        problem.set_labels(np.ones(n - 1))
+    with pytest.raises(ValueError, match="labels"):
+        problem.set_labels(np.full(n, 2.0))
