@@ -1,4 +1,5 @@
-"""L2-regularized logistic regression (binary, multinomial, one-vs-rest) solved by gradus, following scikit-learn's estimator conventions."""
+"""L2-regularized logistic regression (binary, multinomial, one-vs-rest) solved by gradus, following scikit-learn's
+estimator conventions."""
 
 import numbers
 

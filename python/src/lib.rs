@@ -16,10 +16,12 @@
 //! classic solvers, each check (one gradient, one pass) counted in the passes. `max_iter` is the budget in the
 //! solver's own iterations. `auto` resolves by the CLI's rule ([`choose_solver`]).
 //!
-//! Copies: a dense matrix is copied exactly once, when the problem is built, into the row-major `Array2` gradus's
+//! Copies: a dense matrix is copied once, when the problem is built, into the row-major `Array2` gradus's
 //! `Design` owns, whatever its memory layout (C or Fortran order, strided); the optional column offsets
-//! (`x_offset`, the centring of an intercept fit) are subtracted during that copy. A CSR matrix is copied once too
-//! (its values, and its int32 or int64 index arrays converted to gradus's integer types while they are copied). `solve` copies nothing.
+//! (`x_offset`, the centring of a squared-loss intercept fit) are subtracted during that copy. With an intercept in
+//! the model the core copies it once more to append its column of ones (the first copy is freed). A CSR matrix is
+//! copied once too (its values, and its int32 or int64 index arrays converted to gradus's integer types while they
+//! are copied). `solve` and `set_labels` copy no data.
 #![deny(missing_docs)]
 
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
