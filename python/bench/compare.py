@@ -123,7 +123,9 @@ def logistic_runs(x, y, lam, tol, nt, sparse):
     C = 1.0 / (lam * n)
 
     def g(solver, t=tol):
-        return lambda: gradus.LogisticRegression(lambda_=lam, solver=solver, tol=t, max_iter=1000).fit(x, y)
+        return lambda: gradus.LogisticRegression(
+            lambda_=lam, fit_intercept=False, solver=solver, tol=t, max_iter=1000
+        ).fit(x, y)
 
     def c(solver, t=tol):
         return lambda: cy.LogisticRegression(

@@ -13,8 +13,8 @@ _SHARED_DOC = """
     fit_intercept : bool, default=True
         Fit an unpenalized intercept b. Exact for the squared loss: the problem in (w, b) has b = ȳ − x̄ᵀw at its
         minimum, so X and y are centred (x̄ and ȳ subtracted) and w solves the same problem on the centred data.
-        Dense input only: sparse input with ``fit_intercept=True`` raises a ValueError (centring would densify it);
-        pass ``fit_intercept=False`` for sparse X.
+        Dense input only: sparse input with ``fit_intercept=True`` raises a ValueError (centring would densify it;
+        gradus's intercept model refuses an L1 term); pass ``fit_intercept=False`` for sparse X.
     solver : str, default="auto"
         A ``gradus fit --solver`` name (see ``gradus.solvers()``). ``auto`` picks as ``gradus fit`` does.
     tol : float, default=1e-10
@@ -33,7 +33,7 @@ _SHARED_DOC = """
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
-    intercept_ : float, ȳ − x̄ᵀ coef_ with ``fit_intercept=True``, else 0.0
+    intercept_ : float, ȳ − x̄ᵀ coef_ with ``fit_intercept=True`` (dense X), else 0.0
     n_iter_ : int, the solver's iterations
     n_passes_ : float, passes over the data (gradient evaluations and duality-gap checks, divided by n)
     objective_ : float, gradus's objective (mean convention, above) reached on the (centred) data
@@ -51,11 +51,13 @@ class _SquaredLoss(RegressorMixin, BaseEstimator):
     """The squared-loss estimators' shared fit, predict and tags; subclasses give ``_penalties(n)`` = (λ₂, λ₁)."""
 
     _proximal_only = True
+    # Whether sparse input with fit_intercept=True is fitted (Ridge: the core's intercept model; with an L1 term
+    # the core refuses an intercept, and centring would densify X).
+    _sparse_intercept = False
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # Sparse input is fitted without intercept only (see fit_intercept).
-        tags.input_tags.sparse = not self.fit_intercept
+        tags.input_tags.sparse = self._sparse_intercept or not self.fit_intercept
         return tags
 
     def fit(self, X, y):
@@ -67,18 +69,21 @@ class _SquaredLoss(RegressorMixin, BaseEstimator):
         )
         n, d = X.shape
         l2, l1 = self._penalties(n)
-        x_offset, y_offset = centring(X, y, self.fit_intercept, "squared")
+        x_offset, y_offset, in_model = centring(X, y, self.fit_intercept, "squared", l1)
         target = y if y_offset is None else y - y_offset
-        problem = LinearProblem(X, target, "squared", l2, l1, x_offset)
+        problem = LinearProblem(X, target, "squared", l2, l1, x_offset, in_model)
         x0 = None
         if self.warm_start and getattr(self, "coef_", None) is not None and self.coef_.shape == (d,):
-            x0 = self.coef_
+            x0 = np.append(self.coef_, self.intercept_) if in_model else self.coef_
         w, objective, passes, iterations, status, used = problem.solve(
             self.solver, self.tol, self.max_iter, seed, x0
         )
         warn_if_not_converged(used, status, iterations, passes, self.tol)
-        self.coef_ = w
-        self.intercept_ = 0.0 if y_offset is None else float(y_offset - x_offset @ w)
+        if in_model:
+            self.coef_, self.intercept_ = w[:d], float(w[d])
+        else:
+            self.coef_ = w
+            self.intercept_ = 0.0 if y_offset is None else float(y_offset - x_offset @ w)
         self.n_iter_ = int(iterations)
         self.n_passes_ = float(passes)
         self.objective_ = float(objective)
@@ -115,8 +120,14 @@ class Ridge(_SquaredLoss):
         L2 weight (>= 0), mapped to λ₂ = alpha / n_samples.
     """
 
-    __doc__ += _SHARED_DOC
+    __doc__ += _SHARED_DOC.replace(
+        "Dense input only: sparse input with ``fit_intercept=True`` raises a ValueError (centring would densify it;\n"
+        "        gradus's intercept model refuses an L1 term); pass ``fit_intercept=False`` for sparse X.",
+        "Sparse input (centring would densify it): b is a parameter of gradus's model, the last one, unpenalized;\n"
+        "        the stopping rule is then the gradient norm.",
+    )
     _proximal_only = False
+    _sparse_intercept = True
 
     def __init__(
         self, alpha=1.0, *, fit_intercept=True, solver="auto", tol=1e-10, max_iter=1000, random_state=None,

@@ -124,10 +124,24 @@ def test_lasso_and_elastic_net_match_sklearn(layout, solver, alpha, l1_ratio):
         assert abs(ours.intercept_ - ref.intercept_) <= 1e-6 * abs(ref.intercept_)
 
 
-def test_sparse_input_with_intercept_raises():
+@pytest.mark.parametrize("solver", ["auto", "lbfgs", "qning-svrg"])
+def test_ridge_sparse_with_intercept_matches_sklearn(solver):
+    # Sparse X with an intercept: b is a parameter of gradus's model (not centring, which would densify X); the
+    # stopping rule is then the gradient norm.
     Xs, y = sparse_diabetes()
-    for est in [gradus.Ridge(), gradus.Lasso(), gradus.ElasticNet()]:
-        with pytest.raises(ValueError, match="sparse input"):
+    ref = sk.Ridge(alpha=0.1, fit_intercept=True, solver="cholesky").fit(Xs.toarray(), y)
+    ours = gradus.Ridge(alpha=0.1, solver=solver, tol=1e-9, max_iter=100_000).fit(Xs, y)
+    assert ours.status_ == "converged"
+    assert ours.solver_ == ("lbfgs" if solver == "auto" else solver)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-8 * np.abs(ref.coef_).max())
+    assert abs(ours.intercept_ - ref.intercept_) <= 1e-8 * abs(ref.intercept_)
+    np.testing.assert_allclose(ours.predict(Xs), ref.predict(Xs.toarray()), rtol=1e-8)
+
+
+def test_sparse_input_with_intercept_and_l1_raises():
+    Xs, y = sparse_diabetes()
+    for est in [gradus.Lasso(), gradus.ElasticNet()]:
+        with pytest.raises(ValueError, match="sparse input and an L1 penalty"):
             est.fit(Xs, y)
 
 
@@ -167,8 +181,9 @@ def test_params_round_trip():
     assert reg.set_params(tol=1e-6) is reg and reg.tol == 1e-6
 
 
-# With fit_intercept=True (the default) the estimators declare no sparse support and refuse sparse input with a
-# ValueError naming it; with fit_intercept=False they declare it and scikit-learn's sparse checks fit them.
+# Lasso and ElasticNet with fit_intercept=True (the default) declare no sparse support and refuse sparse input with
+# a ValueError naming it; Ridge always, and the others with fit_intercept=False, declare it and scikit-learn's sparse
+# checks fit them.
 @pytest.mark.parametrize(
     "est",
     [gradus.Ridge(), gradus.Lasso(), gradus.ElasticNet(), gradus.Ridge(fit_intercept=False),
