@@ -225,7 +225,7 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value = "logistic")]
     pub loss: FitLossArg,
     /// Fit an unpenalized intercept b (scikit-learn's fit_intercept=True): margins aᵀw + b, λ₂ on w only. Every
-    /// solver but miso and its variants (gradus-qning's on their generic finite-sum path); stops on ‖∇F‖ ≤ --tol
+    /// solver but plain miso (gradus-qning's on their generic finite-sum path); stops on ‖∇F‖ ≤ --tol
     /// (no strong-convexity certificate holds for b).
     #[arg(long)]
     pub fit_intercept: bool,
