@@ -153,6 +153,8 @@ enum Momentum {
 /// the momentum with [`AgdState::restart_momentum`].
 pub struct AgdState<'a> {
     problem: SmoothObjective<'a>,
+    /// Passes the estimate of L cost ([`Objective::smoothness_passes`]), charged at the first step; 0 when L was given.
+    setup_passes: u64,
     x: Array1<f64>,
     x_prev: Array1<f64>,
     y: Array1<f64>,
@@ -177,6 +179,11 @@ impl<'a> AgdState<'a> {
         let problem = SmoothObjective::new(SOLVER, problem)?;
         check_start(SOLVER, problem.dim(), x0)?;
         let l = params.smoothness.unwrap_or_else(|| problem.smoothness());
+        let setup_passes = if params.smoothness.is_some() {
+            0
+        } else {
+            problem.smoothness_passes()
+        };
         if !(l.is_finite() && l > 0.0) {
             return Err(ClassicError::Unsupported {
                 solver: SOLVER,
@@ -205,6 +212,7 @@ impl<'a> AgdState<'a> {
         let d = problem.dim();
         Ok(AgdState {
             problem,
+            setup_passes,
             x: x0.to_owned(),
             x_prev: x0.to_owned(),
             y: x0.to_owned(),
@@ -289,6 +297,7 @@ impl Method for AgdState<'_> {
     }
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
+        work.full_gradients += std::mem::take(&mut self.setup_passes);
         self.problem.gradient(self.y.view(), self.gradient.view_mut());
         work.full_gradients += 1;
         if norm(self.gradient.view()) <= self.tolerance {
@@ -439,7 +448,9 @@ mod tests {
                 let r = params.solve(&model, x0.view(), &config, &monitor, &mut Silent).unwrap();
                 assert_eq!(r.status, Status::Converged, "{params:?} sparse={sparse}");
                 assert!(relative_suboptimality(&model, r.x.view(), f_star) <= 1e-10);
-                assert_eq!(r.work.full_gradients, r.iterations);
+                // One gradient per iteration, plus what the model's estimate of L cost (charged once).
+                assert_eq!(r.work.full_gradients, r.iterations + model.smoothness_passes());
+                assert!(model.smoothness_passes() >= 1);
             }
         }
     }

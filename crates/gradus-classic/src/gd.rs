@@ -81,7 +81,8 @@ impl Armijo {
 ///
 /// F = f + g with g none or L2 (g's gradient λ₂x is added; an L1 part is rejected, see [`crate::smooth`]).
 /// Work: one full gradient (a `value_and_gradient`) per iteration at the new iterate, plus one at x₀; the Armijo
-/// rule adds one function value per trial step. F(x_k) and ∇F(x_k) are handed to the monitor
+/// rule adds one function value per trial step; when L comes from the problem, the passes its estimate cost
+/// ([`Objective::smoothness_passes`]) are charged once, at the first step. F(x_k) and ∇F(x_k) are handed to the monitor
 /// ([`Method::known_value_and_gradient`]), so recording metrics costs no extra pass.
 ///
 /// | name | default | range | meaning |
@@ -188,6 +189,8 @@ enum Rule {
 /// The state of gradient descent: the iterate, F and ∇F there, and preallocated buffers.
 pub struct GdState<'a> {
     problem: SmoothObjective<'a>,
+    /// Passes the estimate of L cost ([`Objective::smoothness_passes`]), charged at the first step; 0 when L was given.
+    setup_passes: u64,
     x: Array1<f64>,
     value: f64,
     gradient: Array1<f64>,
@@ -210,6 +213,11 @@ impl<'a> GdState<'a> {
         let problem = SmoothObjective::new(SOLVER, problem)?;
         check_start(SOLVER, problem.dim(), x0)?;
         let l = params.smoothness.unwrap_or_else(|| problem.smoothness());
+        let setup_passes = if params.smoothness.is_some() {
+            0
+        } else {
+            problem.smoothness_passes()
+        };
         let known_l = l.is_finite() && l > 0.0;
         let (rule, step) = match params.step_rule {
             StepRule::InverseSmoothness if known_l => (Rule::Fixed, 1.0 / l),
@@ -231,6 +239,7 @@ impl<'a> GdState<'a> {
         let d = problem.dim();
         Ok(GdState {
             problem,
+            setup_passes,
             x: x0.to_owned(),
             value: f64::NAN,
             gradient: Array1::zeros(d),
@@ -294,6 +303,7 @@ impl Method for GdState<'_> {
     }
 
     fn step(&mut self, work: &mut Work) -> StepOutcome {
+        work.full_gradients += std::mem::take(&mut self.setup_passes);
         if !self.evaluated {
             self.evaluate(work);
         }

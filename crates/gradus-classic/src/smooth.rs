@@ -89,6 +89,9 @@ impl Objective for SmoothObjective<'_> {
     fn smoothness(&self) -> f64 {
         self.problem.smoothness() + self.l2
     }
+    fn smoothness_passes(&self) -> u64 {
+        self.problem.smoothness_passes()
+    }
 
     fn strong_convexity(&self) -> f64 {
         self.problem.strong_convexity() + self.l2

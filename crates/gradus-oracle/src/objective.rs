@@ -28,6 +28,14 @@ pub trait Objective: Sync {
     /// A Lipschitz constant L of ∇f (an upper bound).
     fn smoothness(&self) -> f64;
 
+    /// Passes over the data that computing [`Objective::smoothness`] costs, when it is estimated from the data
+    /// rather than known (a power iteration or a Gram matrix, cached after the first call): every solver that takes
+    /// its step or κ from L charges these passes to its work once per run (as full gradients), so a comparison
+    /// does not give it L for free. 0 by default (L known in closed form).
+    fn smoothness_passes(&self) -> u64 {
+        0
+    }
+
     /// The strong-convexity modulus μ of f (0 when not known to be strongly convex).
     fn strong_convexity(&self) -> f64 {
         0.0

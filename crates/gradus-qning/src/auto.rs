@@ -408,11 +408,14 @@ mod tests {
                 }
             }
             // Catalyst-SAGA: one full gradient for its table, plus one per outer iteration for the prox step of
-            // option 2 (always) and of option 1 (with λ₁).
+            // option 2 (always) and of option 1 (with λ₁), plus, once, the passes of the estimate of L that the
+            // step's η needs.
+            let l_passes = gradus_oracle::Objective::smoothness_passes(&m);
+            assert!(l_passes >= 1);
             for (warm, fg, iterations) in full_gradients {
                 let steps = match warm {
-                    WarmStart::CenterProx => iterations,
-                    WarmStart::Extrapolated if l1 > 0.0 => iterations - 1,
+                    WarmStart::CenterProx => iterations + l_passes,
+                    WarmStart::Extrapolated if l1 > 0.0 => iterations - 1 + l_passes,
                     _ => 0,
                 };
                 assert_eq!(fg, 1 + steps, "{warm:?} {loss:?}");

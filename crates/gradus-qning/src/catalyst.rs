@@ -146,6 +146,18 @@ pub(crate) fn warm_start(
     inner.restart_from(start.view());
 }
 
+/// The passes of the estimate of L that a warm start's prox-gradient step needs for its η (options 2, and 1 with
+/// λ₁ > 0), charged once per run with the accelerator's setup; ISTA/FISTA charge that estimate themselves.
+pub(crate) fn warm_start_setup_passes(inner: &dyn InnerSolver<'_>, warm: WarmStart) -> u64 {
+    let sub = inner.subproblem();
+    let takes_prox_step = warm == WarmStart::CenterProx || (warm == WarmStart::Extrapolated && sub.l1() > 0.0);
+    if takes_prox_step && !matches!(inner.name(), "ista" | "fista") {
+        sub.smoothness_passes()
+    } else {
+        0
+    }
+}
+
 /// Parameters shared by Catalyst and QNing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceleratorParams {
@@ -387,11 +399,12 @@ impl<'a> Catalyst<'a> {
             ));
         }
         let q = mu / (mu + kappa);
-        let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
+        let (epsilon0, mut setup) = if params.accel.inner_stop == InnerStop::Absolute {
             absolute_epsilon0(sub, x0, "catalyst")?
         } else {
             (0.0, Work::default())
         };
+        setup.full_gradients += warm_start_setup_passes(&*inner, params.accel.warm_start);
         Ok(Catalyst {
             setup,
             inner,

@@ -12,7 +12,8 @@
 //! The margins are linear in w, so Xv = Xw_k + β(Xw_k − Xw_{k−1}) costs no pass and an accepted step costs one
 //! gradient pass (Xᵀu for ∇s(v), Xw⁺ for the test, reused by the next step); a rejected trial costs one extra
 //! matvec, counted as a function value. L starts at half the bound σ + sup φ″ λ_max(XᵀX/n) (power iteration),
-//! so backtracking finds the local constant. An "epoch" is one iteration.
+//! so backtracking finds the local constant; the estimate's passes ([`Objective::smoothness_passes`]) are charged
+//! to the first epoch. An "epoch" is one iteration.
 //!
 //! | name | default | range | meaning |
 //! |---|---|---|---|
@@ -110,6 +111,8 @@ pub struct Ista<'a> {
     /// The safeguard's copy: w, w_prev, Xw, Xw_prev, and (t, L, margins fresh).
     saved: [Option<Array1<f64>>; 4],
     saved_scalars: Option<(f64, f64, bool)>,
+    /// The passes the estimate of L cost ([`Objective::smoothness_passes`]), charged by the first epoch.
+    setup_passes: u64,
 }
 
 impl<'a> Ista<'a> {
@@ -120,6 +123,7 @@ impl<'a> Ista<'a> {
         check_no_intercept(params.name(), sub.model())?;
         let model = sub.model();
         let data_l = model.smoothness() - model.l2();
+        let setup_passes = model.smoothness_passes();
         let lipschitz = 0.5 * data_l.max(0.0) + sub.sigma();
         let lipschitz = if lipschitz > 0.0 { lipschitz } else { 1.0 };
         let (n, d) = (sub.n(), sub.dim());
@@ -141,6 +145,7 @@ impl<'a> Ista<'a> {
             margins_fresh: false,
             saved: [None, None, None, None],
             saved_scalars: None,
+            setup_passes,
             sub,
         })
     }
@@ -219,6 +224,7 @@ impl<'a> InnerSolver<'a> for Ista<'a> {
     }
 
     fn epoch(&mut self, work: &mut Work) {
+        work.full_gradients += std::mem::take(&mut self.setup_passes);
         let model = self.sub.model();
         let n = self.sub.n() as f64;
         if !self.margins_fresh {

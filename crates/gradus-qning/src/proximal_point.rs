@@ -45,6 +45,9 @@ pub trait Subproblem {
     /// One prox-gradient step on h_z from w, S_{λ₁η}(w − η∇s(w)) with η = 1/(L + σ) (s the smooth part of h_z);
     /// adds its full gradient to `work`.
     fn prox_gradient_step(&self, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64>;
+    /// The passes the problem's estimate of L costs (`Objective::smoothness_passes`), which the prox-gradient
+    /// step's η needs: charged once per run by the warm starts that take that step.
+    fn smoothness_passes(&self) -> u64;
     /// A certified bound on F(x₀) − F* (κ plays no part) with the work it cost, or `None` when the problem has no
     /// certificate there (the absolute inner rule's ε₀ needs one).
     fn objective_gap(&self, x0: ArrayView1<f64>) -> Option<(f64, Work)>;
@@ -171,6 +174,9 @@ impl Subproblem for ProximalPoint<'_> {
     /// The Fenchel duality gap ([`crate::duality_gap::primal_and_gap`]).
     fn value_and_gap(&self, w: ArrayView1<f64>) -> (f64, f64) {
         primal_and_gap(self, w)
+    }
+    fn smoothness_passes(&self) -> u64 {
+        self.model.smoothness_passes()
     }
     fn prox_gradient_step(&self, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64> {
         let model = self.model;

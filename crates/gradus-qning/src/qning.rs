@@ -52,6 +52,7 @@ use ndarray::{Array1, ArrayView1, Zip};
 
 use crate::catalyst::{
     AcceleratorParams, InnerStop, absolute_epsilon, absolute_epsilon0, approximate_prox, relative_delta,
+    warm_start_setup_passes,
 };
 use crate::error::{Result, check_start, invalid};
 use crate::proximal_point::InnerSolver;
@@ -192,11 +193,12 @@ impl<'a> Qning<'a> {
             return Err(invalid(SOLVER, "kappa", kappa, "the inner subproblem must have κ > 0"));
         }
         let mu = sub.strong_convexity();
-        let (epsilon0, setup) = if params.accel.inner_stop == InnerStop::Absolute {
+        let (epsilon0, mut setup) = if params.accel.inner_stop == InnerStop::Absolute {
             absolute_epsilon0(sub, x0, SOLVER)?
         } else {
             (0.0, Work::default())
         };
+        setup.full_gradients += warm_start_setup_passes(&*inner, params.accel.warm_start);
         let probe = Probe {
             x: x0.to_owned(),
             g: Array1::zeros(d),

@@ -75,29 +75,35 @@ fn largest_eigenvalue(gram: ndarray::Array2<f64>, n: f64) -> f64 {
 }
 
 /// λ_max(XᵀX/n) of a design (see [`LinearModel::spectral_norm_sq_over_n`], which caches it): from the Gram
-/// matrix when dense with at most `GRAM_MAX_DIM` = 256 columns, else by power iteration.
-pub(crate) fn spectral_norm_sq_over_n(design: &Design) -> f64 {
+/// matrix when dense with at most `GRAM_MAX_DIM` = 256 columns, else by power iteration. Also returns what it
+/// cost in gradient-equivalent passes ([`crate::Objective::smoothness_passes`]): 1 for the Gram matrix (one read
+/// of the data; its n·d² multiply-adds run at GEMM speed and, like Newton's Hessians, have no counter of their
+/// own), 1 per power iteration (a product by X and one by Xᵀ, what a gradient costs).
+pub(crate) fn spectral_norm_sq_over_n(design: &Design) -> (f64, u64) {
     if design.ncols() <= GRAM_MAX_DIM
         && let Some(gram) = design.gram()
     {
-        return largest_eigenvalue(gram, design.nrows() as f64);
+        return (largest_eigenvalue(gram, design.nrows() as f64), 1);
     }
     power_iteration(design)
 }
 
-/// λ_max(XᵀX/n) by power iteration from a fixed start (see [`LinearModel::spectral_norm_sq_over_n`]).
-fn power_iteration(design: &Design) -> f64 {
+/// λ_max(XᵀX/n) by power iteration from a fixed start (see [`LinearModel::spectral_norm_sq_over_n`]), and the
+/// iterations it made.
+fn power_iteration(design: &Design) -> (f64, u64) {
     let d = design.ncols();
     let n = design.nrows() as f64;
     let mut v = Array1::from_shape_fn(d, |j| 1.0 + (j % 7) as f64 * 0.01);
     let mut xv = Array1::zeros(design.nrows());
     let mut w = Array1::zeros(d);
     let mut rho = 0.0;
+    let mut iterations = 0;
     for _ in 0..300 {
         let norm = v.dot(&v).sqrt();
         if norm == 0.0 {
-            return 0.0;
+            return (0.0, iterations);
         }
+        iterations += 1;
         v /= norm;
         design.matvec(v.view(), xv.view_mut());
         design.matvec_t(xv.view(), w.view_mut());
@@ -109,7 +115,7 @@ fn power_iteration(design: &Design) -> f64 {
             break;
         }
     }
-    rho
+    (rho, iterations)
 }
 
 /// Labels match the rows, are finite, and are ±1 for the logistic and squared-hinge losses.
@@ -138,7 +144,7 @@ pub struct LinearModel {
     l1: f64,
     intercept: bool,
     row_norms_sq: Array1<f64>,
-    spectral: OnceLock<f64>,
+    spectral: OnceLock<(f64, u64)>,
 }
 
 /// The design with a last column of ones appended: row i becomes (aᵢ, 1), so (aᵢ, 1)ᵀ(w, b) = aᵢᵀw + b.
@@ -351,7 +357,7 @@ impl LinearModel {
     /// λ₂/λ₁ = 1 − O(1/d²)) the power iteration never meets its test and spends its 600 passes (9 s on the
     /// 100000 × 200 peer data), while the Gram matrix costs n·d² multiply-adds at GEMM speed (≈ 0.3 s there).
     pub fn spectral_norm_sq_over_n(&self) -> f64 {
-        *self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design))
+        self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design)).0
     }
 
     /// Σ_{i in [a, b)} φ(aᵢᵀx; yᵢ).
@@ -460,6 +466,11 @@ impl Objective for LinearModel {
     /// L = sup φ″ · λ_max(XᵀX/n) · (1 + 1e-3) + λ₂, capped by the always-valid sup φ″ · mean ‖aᵢ‖² + λ₂.
     /// The margin covers the power iteration's residual error. With an intercept X is the augmented design, and
     /// λ₂ on every coordinate over-estimates the Hessian's λ₂ diag(1, …, 1, 0): still an upper bound.
+    /// The passes [`LinearModel::spectral_norm_sq_over_n`] costs: 1 on the Gram path, else the power iterations.
+    fn smoothness_passes(&self) -> u64 {
+        self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design)).1
+    }
+
     fn smoothness(&self) -> f64 {
         let trace_bound = self.row_norms_sq.mean().unwrap_or(0.0);
         let spectral = (self.spectral_norm_sq_over_n() * (1.0 + 1e-3)).min(trace_bound);

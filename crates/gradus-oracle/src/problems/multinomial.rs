@@ -57,7 +57,7 @@ pub struct Multinomial {
     l2: f64,
     intercept: bool,
     row_norms_sq: Array1<f64>,
-    spectral: std::sync::OnceLock<f64>,
+    spectral: std::sync::OnceLock<(f64, u64)>,
 }
 
 impl Multinomial {
@@ -343,9 +343,14 @@ impl Objective for Multinomial {
         loss + 0.5 * self.l2 * self.penalized_norm_sq(x)
     }
 
+    /// The passes the estimate of λ_max costs (as [`crate::LinearModel`]'s).
+    fn smoothness_passes(&self) -> u64 {
+        self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design)).1
+    }
+
     /// λ_max(X̃ᵀX̃/n)(1 + 1e-3)/2 + λ₂, capped by mean ‖ãᵢ‖²/2 + λ₂ (module docs).
     fn smoothness(&self) -> f64 {
-        let spectral = *self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design));
+        let spectral = self.spectral.get_or_init(|| spectral_norm_sq_over_n(&self.design)).0;
         let trace = self.row_norms_sq.mean().unwrap_or(0.0);
         0.5 * (spectral * (1.0 + 1e-3)).min(trace) + self.l2
     }

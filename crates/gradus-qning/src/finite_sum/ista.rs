@@ -45,6 +45,8 @@ pub struct GenericIsta<'a> {
     value: Option<f64>,
     saved: [Option<Array1<f64>>; 2],
     saved_scalars: Option<(f64, f64, Option<f64>)>,
+    /// The passes the problem's estimate of L cost (`Objective::smoothness_passes`), charged by the first epoch.
+    setup_passes: u64,
 }
 
 impl<'a> GenericIsta<'a> {
@@ -54,6 +56,7 @@ impl<'a> GenericIsta<'a> {
         let name = if params.accelerated { "fista" } else { "ista" };
         check_start(name, sub.dim(), x0)?;
         let l = 0.5 * sub.problem().smoothness().max(0.0) + sub.ridge();
+        let setup_passes = sub.problem().smoothness_passes();
         let d = sub.dim();
         Ok(GenericIsta {
             accelerated: params.accelerated,
@@ -68,6 +71,7 @@ impl<'a> GenericIsta<'a> {
             value: None,
             saved: [None, None],
             saved_scalars: None,
+            setup_passes,
             sub,
         })
     }
@@ -132,6 +136,7 @@ impl<'a> InnerSolver<'a> for GenericIsta<'a> {
     }
 
     fn epoch(&mut self, work: &mut Work) {
+        work.full_gradients += std::mem::take(&mut self.setup_passes);
         let beta = self.momentum();
         Zip::from(&mut self.v)
             .and(&self.w)

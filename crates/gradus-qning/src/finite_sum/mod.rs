@@ -161,6 +161,9 @@ impl Subproblem for FiniteSumPoint<'_> {
         let r = min_norm_subgradient_norm(w, g.view(), (self.l1, 0.0));
         (s + self.l1_value(w), strong_convexity_bound(r, self.sigma()))
     }
+    fn smoothness_passes(&self) -> u64 {
+        self.problem.smoothness_passes()
+    }
     fn prox_gradient_step(&self, w: ArrayView1<f64>, work: &mut Work) -> Array1<f64> {
         let mut g = Array1::zeros(self.dim());
         self.smooth_value_and_gradient(w, g.view_mut());
