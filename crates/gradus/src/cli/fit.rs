@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
+use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams, PreconditionedLbfgsParams};
 use gradus_data::libsvm::binary_pm1;
 use gradus_data::npy::write_npy_vector;
 use gradus_oracle::{
@@ -109,7 +109,7 @@ fn sampled_inner(solver: &str) -> Option<InnerKind> {
 
 /// The classic solvers `--solver` accepts (stopped on the certified suboptimality bound); the others are
 /// gradus-qning's [`gradus_qning::SOLVER_NAMES`] (stopped on the certified relative duality gap).
-pub const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "newton"];
+pub const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "lbfgs-precond", "newton"];
 
 /// Every name `--solver` accepts.
 fn solver_names() -> impl Iterator<Item = &'static str> {
@@ -520,6 +520,7 @@ fn run_solver(
         "newton" => NewtonParams::new()
             .gradient_tolerance(0.0)
             .solve(model, x0.view(), config, monitor, observer)?,
+        "lbfgs-precond" => PreconditionedLbfgsParams::new().solve(model, x0.view(), config, monitor, observer)?,
         _ => LbfgsParams::new().solve(model, x0.view(), config, monitor, observer)?,
     })
 }

@@ -1,0 +1,153 @@
+//! L-BFGS preconditioned by the curvature of a linear model: H⁰ = P⁻¹ with P a sampled Hessian (dense data of
+//! moderate d) or the Hessian's diagonal (sparse or wide data), built at x₀ inside the first step.
+
+use gradus_oracle::{LinearModel, Method, Monitor, Observer, Report, RunConfig, StepOutcome, Work, run};
+use ndarray::ArrayView1;
+
+use crate::error::Result;
+use crate::lbfgs::{LbfgsParams, LbfgsState};
+use crate::preconditioner::{LinearModelPreconditioner, Preconditioner};
+
+/// L-BFGS on a smooth [`LinearModel`] F(x) = (1/n) Σᵢ φ(aᵢᵀx; yᵢ) + (λ₂/2)‖x‖² whose initial matrix is the inverse
+/// of a preconditioner P ≈ ∇²F(x₀) built from the data (module [`crate::preconditioner`]):
+///
+/// ```text
+/// P = H_S = (1/|S|) Σ_{i∈S} φ″(aᵢᵀx₀) aᵢaᵢᵀ + λ₂I     (S: s = 32 d seeded rows; dense data, cost ≤ 2 passes)
+///   or diag(∇²F(x₀))                                  (otherwise: Jacobi scaling, one pass)
+/// d_k = −H_k ∇F(x_k)                                  (two-loop recursion over the last m pairs, H⁰ = P⁻¹)
+/// x_{k+1} = x_k + α_k d_k                             (strong Wolfe line search, α = 1 tried first)
+/// ```
+///
+/// Everything else is [`LbfgsParams`]'s L-BFGS (skip rule, resets, stopping); when the line search fails along
+/// −P⁻¹∇F the plain −∇F is tried before the run stalls. With P = H_S the first step is a subsampled Newton step
+/// and the pairs correct what the sample missed; subsampled Newton itself (re-forming H_S at every step and
+/// stepping x ← x − t H_S⁻¹∇F) needed 26 passes plus 12.5 passes of Hessians on the peer data where this method
+/// needs 12 plus 0.6 (docs/benchmarks.md, "QNing vs Cyanure and scikit-learn").
+///
+/// Work: the preconditioner's cost ([`LinearModelPreconditioner::build`]: one full gradient for the diagonal;
+/// s · ⌈d/20⌉ component gradients for the sampled Hessian) is added to the first step's, then L-BFGS's own (one
+/// full gradient per line-search evaluation). Same bits on any thread count (the sample is seeded, the Hessian and
+/// the passes are reduced in a fixed order).
+///
+/// | name | default | range | meaning |
+/// |---|---|---|---|
+/// | `lbfgs` | [`LbfgsParams::default`] | see [`LbfgsParams`] | memory m = 10, line search, gradient tolerance |
+/// | `preconditioner` | [`LinearModelPreconditioner::default`] | see there | which P (auto: sampled Hessian or diagonal), s = 32 d, seed 0 |
+///
+/// References: D. C. Liu and J. Nocedal (1989), *On the limited memory BFGS method for large scale
+/// optimization*, Math. Program. 45 (H⁰ any positive definite matrix); J. Nocedal and S. J. Wright (2006),
+/// *Numerical Optimization*, 2nd ed., §7.2; R. H. Byrd, G. M. Chin, W. Neveitt and J. Nocedal (2011), *On the use
+/// of stochastic Hessian information in optimization methods for machine learning*, SIAM J. Optim. 21(3);
+/// F. Roosta-Khorasani and M. W. Mahoney (2019), *Sub-sampled Newton methods*, Math. Program. 174 (the sample
+/// size's effect on the Hessian's accuracy).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PreconditionedLbfgsParams {
+    /// L-BFGS's parameters.
+    pub lbfgs: LbfgsParams,
+    /// How P is built.
+    pub preconditioner: LinearModelPreconditioner,
+}
+
+impl PreconditionedLbfgsParams {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets L-BFGS's parameters.
+    pub fn lbfgs(mut self, lbfgs: LbfgsParams) -> Self {
+        self.lbfgs = lbfgs;
+        self
+    }
+
+    /// Sets how the preconditioner is built.
+    pub fn preconditioner(mut self, preconditioner: LinearModelPreconditioner) -> Self {
+        self.preconditioner = preconditioner;
+        self
+    }
+
+    /// Checks every value.
+    pub fn validate(&self) -> Result<()> {
+        self.lbfgs.validate()?;
+        self.preconditioner.validate()
+    }
+
+    /// Minimizes `problem` from `x0` on the shared loop ([`gradus_oracle::run`]).
+    ///
+    /// Errors: those of [`PreconditionedLbfgsState::new`] and of [`gradus_oracle::run`].
+    pub fn solve(
+        &self,
+        problem: &LinearModel,
+        x0: ArrayView1<f64>,
+        config: &RunConfig,
+        monitor: &dyn Monitor,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let mut state = PreconditionedLbfgsState::new(problem, x0, self)?;
+        Ok(run(&mut state, monitor, config, observer)?)
+    }
+}
+
+/// The state: an [`LbfgsState`] and, until the first step, the recipe of its preconditioner.
+pub struct PreconditionedLbfgsState<'a> {
+    problem: &'a LinearModel,
+    lbfgs: LbfgsState<'a>,
+    pending: Option<LinearModelPreconditioner>,
+    stalled_build: bool,
+}
+
+impl<'a> PreconditionedLbfgsState<'a> {
+    /// Validates `params` and the problem and sets x₀ (the preconditioner is built in the first step, so its time
+    /// counts in the run's).
+    ///
+    /// Errors: invalid parameters, a starting point of the wrong length or with non-finite entries, an L1 penalty.
+    pub fn new(problem: &'a LinearModel, x0: ArrayView1<f64>, params: &PreconditionedLbfgsParams) -> Result<Self> {
+        params.validate()?;
+        Ok(PreconditionedLbfgsState {
+            problem,
+            lbfgs: LbfgsState::new(problem, x0, &params.lbfgs)?,
+            pending: Some(params.preconditioner),
+            stalled_build: false,
+        })
+    }
+
+    /// The inner L-BFGS state (its memory, resets, preconditioner).
+    pub fn lbfgs(&self) -> &LbfgsState<'a> {
+        &self.lbfgs
+    }
+
+    /// The preconditioner, once built.
+    pub fn preconditioner(&self) -> Option<&Preconditioner> {
+        self.lbfgs.preconditioner()
+    }
+
+    /// Whether building the preconditioner failed, so that the run is plain L-BFGS (H⁰ = γI).
+    pub fn fell_back_to_plain(&self) -> bool {
+        self.stalled_build
+    }
+}
+
+impl Method for PreconditionedLbfgsState<'_> {
+    fn iterate(&self) -> ArrayView1<'_, f64> {
+        self.lbfgs.iterate()
+    }
+
+    fn step(&mut self, work: &mut Work) -> StepOutcome {
+        if let Some(recipe) = self.pending.take() {
+            // Parameters were validated and x has the problem's dimension: a failure here is a Hessian that no
+            // ridge makes positive definite, which leaves plain L-BFGS (γI) to run.
+            match recipe.build(self.problem, self.lbfgs.iterate()) {
+                Ok((p, cost)) => {
+                    work.merge(&cost);
+                    self.stalled_build = self.lbfgs.set_preconditioner(p).is_err();
+                }
+                Err(_) => self.stalled_build = true,
+            }
+        }
+        self.lbfgs.step(work)
+    }
+
+    fn known_value_and_gradient(&self) -> Option<(f64, ArrayView1<'_, f64>)> {
+        self.lbfgs.known_value_and_gradient()
+    }
+}
