@@ -151,3 +151,155 @@ impl Method for PreconditionedLbfgsState<'_> {
         self.lbfgs.known_value_and_gradient()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ClassicError;
+    use crate::preconditioner::PreconditionerKind;
+    use crate::test_support::*;
+    use gradus_oracle::{Design, Loss, Objective, ObjectiveMonitor, Silent, Status, Stop};
+    use ndarray::{Array1, Array2};
+
+    /// Logistic data whose columns are scaled by factors spread over three orders of magnitude (as bag-of-words
+    /// columns of very different frequencies are), dense or CSR.
+    fn badly_scaled(n: usize, d: usize, l2: f64, sparse: bool) -> LinearModel {
+        let (a, y) = data(n, d, 11);
+        let scale = Array1::from_shape_fn(d, |j| 10f64.powf(-3.0 * j as f64 / d as f64));
+        let a: Array2<f64> = &a * &scale;
+        let design = if sparse {
+            Design::sparse(to_csr(&a)).unwrap()
+        } else {
+            Design::dense(a).unwrap()
+        };
+        LinearModel::new(design, y, Loss::Logistic, l2, 0.0).unwrap()
+    }
+
+    fn solve(model: &LinearModel, params: &PreconditionedLbfgsParams, tol: f64) -> Report {
+        let monitor = ObjectiveMonitor::new(model);
+        let config = RunConfig::new(Stop::iterations(5000).with_target("rel_subopt_bound", tol), model.n());
+        params
+            .solve(model, Array1::zeros(model.dim()).view(), &config, &monitor, &mut Silent)
+            .unwrap()
+    }
+
+    fn plain(model: &LinearModel, tol: f64) -> Report {
+        let monitor = ObjectiveMonitor::new(model);
+        let config = RunConfig::new(Stop::iterations(5000).with_target("rel_subopt_bound", tol), model.n());
+        LbfgsParams::default()
+            .solve(model, Array1::zeros(model.dim()).view(), &config, &monitor, &mut Silent)
+            .unwrap()
+    }
+
+    fn with_kind(kind: PreconditionerKind) -> PreconditionedLbfgsParams {
+        PreconditionedLbfgsParams::new().preconditioner(LinearModelPreconditioner {
+            kind,
+            ..LinearModelPreconditioner::default()
+        })
+    }
+
+    #[test]
+    fn converges_to_newtons_minimizer_with_either_preconditioner_dense_or_sparse() {
+        for sparse in [false, true] {
+            let model = badly_scaled(3000, 20, 1e-4, sparse);
+            let optimum = crate::newton::certify_optimum(&model, 1e-12).unwrap();
+            for kind in [PreconditionerKind::SampledHessian, PreconditionerKind::Diagonal] {
+                let r = solve(&model, &with_kind(kind), 1e-12);
+                assert_eq!(r.status, Status::Converged, "{kind:?} sparse={sparse}");
+                let sub = relative_suboptimality(&model, r.x.view(), optimum.value);
+                assert!(sub <= 1e-12, "{kind:?} sparse={sparse}: {sub:e}");
+                assert!(
+                    distance(r.x.view(), optimum.x.view()) < 1e-5,
+                    "{kind:?} sparse={sparse}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn preconditioning_saves_passes_on_badly_scaled_data() {
+        for (sparse, kind) in [
+            (false, PreconditionerKind::SampledHessian),
+            (false, PreconditionerKind::Diagonal),
+            (true, PreconditionerKind::Diagonal),
+        ] {
+            let model = badly_scaled(4000, 30, 1e-5, sparse);
+            let r = solve(&model, &with_kind(kind), 1e-10);
+            let p = plain(&model, 1e-10);
+            assert_eq!(r.status, Status::Converged);
+            assert_eq!(p.status, Status::Converged);
+            let (pre, base) = (r.work.passes(model.n()), p.work.passes(model.n()));
+            assert!(
+                2.0 * pre < base,
+                "{kind:?} sparse={sparse}: {pre} passes vs plain L-BFGS's {base}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_preconditioners_cost_is_counted_in_the_first_step() {
+        let model = badly_scaled(3000, 20, 1e-4, false);
+        let config = RunConfig::new(Stop::iterations(1), model.n());
+        for (kind, expected) in [
+            // s = min(n, 32 d) = 640 rows at ⌈20/20⌉ = 1 component gradient each.
+            (PreconditionerKind::SampledHessian, 640u64),
+            (PreconditionerKind::Diagonal, 0),
+        ] {
+            let r = with_kind(kind)
+                .solve(
+                    &model,
+                    Array1::zeros(20).view(),
+                    &config,
+                    &ObjectiveMonitor::new(&model),
+                    &mut Silent,
+                )
+                .unwrap();
+            assert_eq!(r.work.component_gradients, expected, "{kind:?}");
+            // x₀'s gradient and at least one line-search evaluation, plus the diagonal's pass.
+            let least = 2 + u64::from(kind == PreconditionerKind::Diagonal);
+            assert!(r.work.full_gradients >= least, "{kind:?}: {:?}", r.work);
+        }
+    }
+
+    #[test]
+    fn runs_are_deterministic_across_thread_counts() {
+        for sparse in [false, true] {
+            let model = badly_scaled(6000, 24, 1e-4, sparse);
+            for kind in [PreconditionerKind::SampledHessian, PreconditionerKind::Diagonal] {
+                assert_deterministic(|| solve(&model, &with_kind(kind), 1e-10));
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_parameters_and_problems_are_typed_errors() {
+        let model = linear_model(50, 4, Loss::Logistic, 1e-2, false);
+        let x0 = Array1::zeros(4);
+        let zero_rows = PreconditionedLbfgsParams::new().preconditioner(LinearModelPreconditioner {
+            rows_per_dim: 0,
+            ..LinearModelPreconditioner::default()
+        });
+        assert!(matches!(
+            PreconditionedLbfgsState::new(&model, x0.view(), &zero_rows).err(),
+            Some(ClassicError::InvalidParameter {
+                name: "rows_per_dim",
+                ..
+            })
+        ));
+        let no_memory = PreconditionedLbfgsParams::new().lbfgs(LbfgsParams::default().memory(0));
+        assert!(matches!(
+            PreconditionedLbfgsState::new(&model, x0.view(), &no_memory).err(),
+            Some(ClassicError::InvalidParameter { name: "memory", .. })
+        ));
+        let params = PreconditionedLbfgsParams::new();
+        assert!(matches!(
+            PreconditionedLbfgsState::new(&model, Array1::zeros(5).view(), &params).err(),
+            Some(ClassicError::DimensionMismatch { .. })
+        ));
+        let lasso = model.with_regularization(1e-2, 1e-3).unwrap();
+        assert!(matches!(
+            PreconditionedLbfgsState::new(&lasso, x0.view(), &params).err(),
+            Some(ClassicError::Unsupported { .. })
+        ));
+    }
+}

@@ -27,7 +27,7 @@ const SOLVER: &str = "preconditioner";
 /// diagonal entry; each further attempt multiplies it by 100.
 const RIDGE_START: f64 = 1e-12;
 /// Factorization attempts (the first without ridge).
-const RIDGE_ATTEMPTS: usize = 12;
+const RIDGE_ATTEMPTS: usize = 8;
 
 /// Work counted per row of a sampled Hessian, in component gradients: ⌈d / `HESSIAN_ROW_GRADIENTS_DIVISOR`⌉. The
 /// GEMM forms a full Hessian of 100000 × 200 in 10.2 passes' time (docs/benchmarks.md, "Kernels and dispatch"),
@@ -65,7 +65,7 @@ impl Preconditioner {
     /// added, and the ridge used is returned.
     ///
     /// Errors: [`ClassicError::InvalidParameter`] when H is not square or has a non-finite entry, or when no
-    /// ridge up to 1e10 · max |Hⱼⱼ| makes it factor.
+    /// ridge up to max |Hⱼⱼ| makes it factor.
     pub fn from_matrix(h: Array2<f64>) -> Result<(Self, f64)> {
         if h.nrows() != h.ncols() {
             return Err(crate::error::invalid(
@@ -102,7 +102,7 @@ impl Preconditioner {
             SOLVER,
             "matrix",
             format!("max |H_jj| = {max_diagonal:e}"),
-            "is not positive definite even with a ridge of 1e10 max |H_jj|",
+            "is not positive definite even with a ridge of max |H_jj|",
         ))
     }
 
@@ -339,5 +339,124 @@ impl LinearModelPreconditioner {
                 Ok((p, work))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::newton::linear_model_hessian;
+    use crate::test_support::*;
+    use gradus_oracle::Loss;
+    use ndarray::array;
+
+    #[test]
+    fn applying_the_inverse_solves_p_z_equals_v() {
+        let mut rng = SplitMix(5);
+        let b = Array2::from_shape_fn((9, 9), |_| rng.normal());
+        let h = b.t().dot(&b) + Array2::<f64>::eye(9);
+        let (p, ridge) = Preconditioner::from_matrix(h.clone()).unwrap();
+        assert_eq!(ridge, 0.0);
+        assert_eq!(p.dim(), 9);
+        let v = Array1::from_shape_fn(9, |i| i as f64 - 4.0);
+        let mut z = v.clone();
+        p.apply_inverse_in_place(z.view_mut());
+        assert!((&h.dot(&z) - &v).iter().all(|e| e.abs() < 1e-10));
+        let diagonal = Preconditioner::diagonal(array![2.0, 4.0, 0.5]).unwrap();
+        let mut z = array![1.0, 1.0, 1.0];
+        diagonal.apply_inverse_in_place(z.view_mut());
+        assert_eq!(z, array![0.5, 0.25, 2.0]);
+    }
+
+    #[test]
+    fn a_singular_matrix_gets_a_ridge_and_bad_input_is_a_typed_error() {
+        let (p, ridge) = Preconditioner::from_matrix(array![[1.0, 1.0], [1.0, 1.0]]).unwrap();
+        assert!(ridge > 0.0 && p.dim() == 2);
+        let invalid =
+            |r: Result<(Preconditioner, f64)>| matches!(r, Err(ClassicError::InvalidParameter { name: "matrix", .. }));
+        assert!(invalid(Preconditioner::from_matrix(Array2::zeros((2, 3)))));
+        assert!(invalid(Preconditioner::from_matrix(array![
+            [1.0, f64::NAN],
+            [0.0, 1.0]
+        ])));
+        assert!(invalid(Preconditioner::from_matrix(array![[-1.0, 0.0], [0.0, -1.0]])));
+        for bad in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+            let e = Preconditioner::diagonal(array![1.0, bad]).unwrap_err();
+            assert!(
+                matches!(&e, ClassicError::InvalidParameter { name: "diagonal", value, .. } if value.starts_with("p[1]")),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_diagonal_and_the_full_sample_match_the_hessian() {
+        for sparse in [false, true] {
+            let model = linear_model(400, 7, Loss::Logistic, 1e-3, sparse);
+            let x = Array1::from_shape_fn(7, |j| 0.1 * j as f64 - 0.3);
+            let h = linear_model_hessian(&model, x.view());
+            let p = hessian_diagonal(&model, x.view());
+            assert!((&p - &h.diag()).iter().all(|e| e.abs() <= 1e-14), "sparse={sparse}");
+            let all: Vec<usize> = (0..400).collect();
+            let hs = sampled_hessian(&model, x.view(), &all).unwrap();
+            assert!((&hs - &h).iter().all(|e| e.abs() <= 1e-14), "sparse={sparse}");
+            // The same bits on any thread count.
+            let rows = sample_rows(400, 100, 3);
+            let one = with_threads(1, || sampled_hessian(&model, x.view(), &rows).unwrap());
+            let two = with_threads(2, || sampled_hessian(&model, x.view(), &rows).unwrap());
+            assert_eq!(one, two);
+        }
+        let model = linear_model(10, 3, Loss::Logistic, 1e-3, false);
+        assert!(matches!(
+            sampled_hessian(&model, Array1::zeros(3).view(), &[]),
+            Err(ClassicError::Unsupported { .. })
+        ));
+        assert!(matches!(
+            sampled_hessian(&model, Array1::zeros(3).view(), &[10]),
+            Err(ClassicError::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn an_empty_column_without_l2_keeps_the_diagonal_positive() {
+        let a = array![[1.0, 0.0], [2.0, 0.0]];
+        let model = LinearModel::new(Design::dense(a).unwrap(), array![1.0, -1.0], Loss::Logistic, 0.0, 0.0).unwrap();
+        let p = hessian_diagonal(&model, Array1::zeros(2).view());
+        assert_eq!(p[1], p[0]);
+        assert!(p[0] > 0.0);
+    }
+
+    #[test]
+    fn samples_are_seeded_sorted_and_distinct() {
+        let s = sample_rows(1000, 50, 9);
+        assert_eq!(s, sample_rows(1000, 50, 9));
+        assert_ne!(s, sample_rows(1000, 50, 10));
+        assert!(s.windows(2).all(|w| w[0] < w[1]) && s.len() == 50 && s[49] < 1000);
+        assert_eq!(sample_rows(5, 50, 9), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn auto_takes_the_sampled_hessian_on_dense_data_of_moderate_width_only() {
+        let recipe = LinearModelPreconditioner::default();
+        // 6000 × 12: s = 384 rows at 1 gradient each, 0.06 pass.
+        let dense = linear_model(6000, 12, Loss::Logistic, 1e-3, false);
+        assert_eq!(recipe.resolve(&dense), PreconditionerKind::SampledHessian);
+        assert_eq!(
+            recipe.resolve(&linear_model(6000, 12, Loss::Logistic, 1e-3, true)),
+            PreconditionerKind::Diagonal
+        );
+        // 200 × 60: s = n = 200 rows at 3 gradients each = 3 passes > 2.
+        assert_eq!(
+            recipe.resolve(&linear_model(200, 60, Loss::Logistic, 1e-3, false)),
+            PreconditionerKind::Diagonal
+        );
+        let forced = LinearModelPreconditioner {
+            kind: PreconditionerKind::SampledHessian,
+            ..recipe
+        };
+        assert_eq!(
+            forced.resolve(&linear_model(200, 60, Loss::Logistic, 1e-3, true)),
+            PreconditionerKind::SampledHessian
+        );
     }
 }
