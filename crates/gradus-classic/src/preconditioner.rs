@@ -247,7 +247,7 @@ pub enum PreconditionerKind {
 }
 
 /// The largest cost, in passes over the data, for which [`PreconditionerKind::Auto`] forms a sampled Hessian.
-pub const SAMPLED_HESSIAN_MAX_PASSES: f64 = 2.0;
+pub const SAMPLED_HESSIAN_MAX_PASSES: f64 = 8.0;
 
 /// How to build a preconditioner for a linear model at x₀.
 ///
