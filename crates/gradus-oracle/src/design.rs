@@ -215,10 +215,10 @@ impl Design {
         } else {
             a.as_standard_layout().to_owned()
         };
-        crate::error::check_finite(
-            "dense data matrix (row-major index)",
-            a.as_slice().expect("standard layout"),
-        )?;
+        let values = a.as_slice().expect("standard layout");
+        if !all_finite(values) {
+            crate::error::check_finite("dense data matrix (row-major index)", values)?;
+        }
         Ok(Design::Dense(a))
     }
 
@@ -594,6 +594,19 @@ fn contiguous<'a>(x: &'a ArrayView1<f64>) -> std::borrow::Cow<'a, [f64]> {
     }
 }
 
+/// Whether every value is finite (no NaN, no ±∞): the exponent bits tested without an early exit inside blocks of
+/// 1024 values, so the loop vectorizes and a pass runs at memory speed (an early-exit `position` scan ran at about
+/// one value per cycle).
+pub fn all_finite(values: &[f64]) -> bool {
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    values.chunks(1024).all(|block| {
+        block
+            .iter()
+            .fold(0u64, |bad, v| bad | u64::from(v.to_bits() & EXPONENT == EXPONENT))
+            == 0
+    })
+}
+
 /// xᵀy with eight independent accumulators in a fixed summation order (see [`crate::simd::portable::dot`]),
 /// through the instruction-set level chosen at run time ([`crate::simd::kernels`]); the same bits on every level.
 #[inline]
@@ -620,6 +633,25 @@ pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn all_finite_finds_every_non_finite_value_wherever_it_is() {
+        for len in [0usize, 1, 7, 1023, 1024, 1025, 5000] {
+            let clean: Vec<f64> = (0..len).map(|i| (i as f64 - 100.0) * 1e300).collect();
+            assert!(all_finite(&clean), "{len}");
+            for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                for at in [0, len / 2, len.saturating_sub(1)] {
+                    if len == 0 {
+                        continue;
+                    }
+                    let mut v = clean.clone();
+                    v[at] = bad;
+                    assert!(!all_finite(&v), "{len} {at} {bad}");
+                }
+            }
+        }
+        assert!(all_finite(&[f64::MAX, f64::MIN_POSITIVE, -0.0, 5e-324]));
+    }
+
     use super::*;
     use ndarray::array;
 
