@@ -12,7 +12,7 @@ use crate::preconditioner::{LinearModelPreconditioner, Preconditioner};
 /// of a preconditioner P ≈ ∇²F(x₀) built from the data (module [`crate::preconditioner`]):
 ///
 /// ```text
-/// P = H_S = (1/|S|) Σ_{i∈S} φ″(aᵢᵀx₀) aᵢaᵢᵀ + λ₂I     (S: s = 32 d seeded rows; dense data, cost ≤ 2 passes)
+/// P = H_S = (1/|S|) Σ_{i∈S} φ″(aᵢᵀx₀) aᵢaᵢᵀ + λ₂I     (S: s = 32 d seeded rows; dense data, cost ≤ 8 passes)
 ///   or diag(∇²F(x₀))                                  (otherwise: Jacobi scaling, one pass)
 /// d_k = −H_k ∇F(x_k)                                  (two-loop recursion over the last m pairs, H⁰ = P⁻¹)
 /// x_{k+1} = x_k + α_k d_k                             (strong Wolfe line search, α = 1 tried first)
