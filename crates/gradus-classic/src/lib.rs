@@ -97,6 +97,6 @@ pub use gd::{Armijo, GdParams, GdState, StepRule};
 pub use lbfgs::{LbfgsMemory, LbfgsParams, LbfgsState};
 pub use line_search::{LineSearchResult, LineSearchStatus, WolfeParams, strong_wolfe};
 pub use newton::{NEWTON_MAX_DIM, NewtonParams, NewtonState, Optimum, certify_optimum, second_derivative};
-pub use preconditioned_lbfgs::{PreconditionedLbfgsParams, PreconditionedLbfgsState};
+pub use preconditioned_lbfgs::{PRECONDITIONED_MEMORY, PreconditionedLbfgsParams, PreconditionedLbfgsState};
 pub use preconditioner::{LinearModelPreconditioner, Preconditioner, PreconditionerKind};
 pub use smooth::SmoothObjective;

@@ -31,7 +31,7 @@ use crate::preconditioner::{LinearModelPreconditioner, Preconditioner};
 ///
 /// | name | default | range | meaning |
 /// |---|---|---|---|
-/// | `lbfgs` | [`LbfgsParams::default`] | see [`LbfgsParams`] | memory m = 10, line search, gradient tolerance |
+/// | `lbfgs` | [`LbfgsParams::default`] with m = [`PRECONDITIONED_MEMORY`] = 20 | see [`LbfgsParams`] | memory m, line search, gradient tolerance |
 /// | `preconditioner` | [`LinearModelPreconditioner::default`] | see there | which P (auto: sampled Hessian or diagonal), s = 32 d, seed 0 |
 ///
 /// References: D. C. Liu and J. Nocedal (1989), *On the limited memory BFGS method for large scale
@@ -40,13 +40,27 @@ use crate::preconditioner::{LinearModelPreconditioner, Preconditioner};
 /// of stochastic Hessian information in optimization methods for machine learning*, SIAM J. Optim. 21(3);
 /// F. Roosta-Khorasani and M. W. Mahoney (2019), *Sub-sampled Newton methods*, Math. Program. 174 (the sample
 /// size's effect on the Hessian's accuracy).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PreconditionedLbfgsParams {
     /// L-BFGS's parameters.
     pub lbfgs: LbfgsParams,
     /// How P is built.
     pub preconditioner: LinearModelPreconditioner,
 }
+
+impl Default for PreconditionedLbfgsParams {
+    fn default() -> Self {
+        PreconditionedLbfgsParams {
+            lbfgs: LbfgsParams::default().memory(PRECONDITIONED_MEMORY),
+            preconditioner: LinearModelPreconditioner::default(),
+        }
+    }
+}
+
+/// The default memory m of [`PreconditionedLbfgsParams`]: on the sparse peer data (100000 × 20000, diagonal
+/// preconditioner) certified 1e-10 took 28 passes with m = 10, 22 with m = 20 and 22 with m = 40; on the dense peer
+/// data 12.64 passes with any of them. A two-loop pass costs 4 m d flops, under 1 % of a pass over the data there.
+pub const PRECONDITIONED_MEMORY: usize = 20;
 
 impl PreconditionedLbfgsParams {
     /// The defaults.
