@@ -11,7 +11,7 @@
 //! use a subsampled Hessian the same way inside Newton-CG); with the Hessian's diagonal it undoes the columns'
 //! different scales (Jacobi scaling), which on bag-of-words data with Zipf-distributed columns spread the
 //! diagonal over four orders of magnitude. On the peer benchmark's data (docs/benchmarks.md, "QNing vs Cyanure
-//! and scikit-learn") a certified 1e-10 took 31 → 12.6 passes on dense 100000 × 200 and 444 → 28 on sparse
+//! and scikit-learn") a certified 1e-10 took 31 → 12.6 passes on dense 100000 × 200 and 444 → 22 on sparse
 //! 100000 × 20000.
 
 use gradus_oracle::problems::fisher_yates;

@@ -542,7 +542,7 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// | λ₁ > 0, n < 1000 | `fista` | full gradients are cheap at small n; L-BFGS and Newton need a smooth objective |
 /// | λ₁ > 0, n ≥ 1000 | gradus-qning's rule ([`gradus_qning::auto::choose`]: qning-svrg, qning-miso or catalyst-miso) | proximal stochastic solvers with a certified duality gap |
 /// | λ₁ = 0, dense, sampled Hessian ≤ 8 passes (32 d rows × ⌈d/20⌉ ≤ 8 n) | `lbfgs-precond`, H⁰ = a sampled Hessian's inverse | peer data 100000 × 200: 12.6 passes against lbfgs's 31, newton's 5 passes + 5 Hessians (≈ 10 passes each) |
-/// | λ₁ = 0, sparse or wider | `lbfgs-precond`, H⁰ = the Hessian's diagonal, inverted | sparse peer data 100000 × 20000: 28 passes against lbfgs's 444 and qning-svrg's 106 |
+/// | λ₁ = 0, sparse or wider | `lbfgs-precond`, H⁰ = the Hessian's diagonal, inverted | sparse peer data 100000 × 20000: 22 passes against lbfgs's 444 and qning-svrg's 106 |
 ///
 /// The preconditioner is chosen inside the solver ([`gradus_classic::LinearModelPreconditioner`]). Measured on
 /// 100000 × d dense logistic data (the peer generator, λ₂ = 1/(10n), certified 1e-10, one thread, load 5–6, so
