@@ -565,6 +565,47 @@ mod tests {
         -h.dot(g)
     }
 
+    #[test]
+    fn a_users_objective_runs_preconditioned_and_the_exact_hessian_takes_one_step() {
+        // A badly scaled quadratic (κ = 1e4): the exact Hessian as P makes the first step Newton's, which lands on
+        // x*; its diagonal as P still beats γI by far.
+        let q = householder_quadratic(30, 1e-2, 1e2);
+        let h = q.matrix().clone();
+        let config = RunConfig::new(Stop::iterations(1000).with_target("grad_norm", 1e-9), 1);
+        let monitor = ObjectiveMonitor::new(&q);
+        let x0 = Array1::zeros(30);
+        let params = LbfgsParams::default();
+        let (exact, _) = Preconditioner::from_matrix(h.clone()).unwrap();
+        let r = params
+            .solve_preconditioned(&q, x0.view(), exact, &config, &monitor, &mut Silent)
+            .unwrap();
+        assert_eq!(r.status, Status::Converged);
+        assert!(r.iterations <= 2, "{}", r.iterations);
+        let diagonal = Preconditioner::diagonal(h.diag().to_owned()).unwrap();
+        let d = params
+            .solve_preconditioned(&q, x0.view(), diagonal, &config, &monitor, &mut Silent)
+            .unwrap();
+        let plain = params.solve(&q, x0.view(), &config, &monitor, &mut Silent).unwrap();
+        assert_eq!(d.status, Status::Converged);
+        assert_eq!(plain.status, Status::Converged);
+        assert!(
+            d.iterations <= plain.iterations,
+            "{} vs {}",
+            d.iterations,
+            plain.iterations
+        );
+        // A preconditioner of another dimension is a typed error.
+        let wrong = Preconditioner::diagonal(Array1::ones(29)).unwrap();
+        assert!(matches!(
+            params.solve_preconditioned(&q, x0.view(), wrong, &config, &monitor, &mut Silent),
+            Err(ClassicError::DimensionMismatch {
+                expected: 30,
+                got: 29,
+                ..
+            })
+        ));
+    }
+
     /// Pairs with y = B s for a fixed positive definite B (so sᵀy > 0), from a seed.
     fn curvature_pairs(d: usize, count: usize, seed: u64) -> Vec<(Array1<f64>, Array1<f64>)> {
         let mut rng = SplitMix(seed);
@@ -581,6 +622,7 @@ mod tests {
 
     proptest! {
         #[test]
+    #[test]
         fn two_loop_matches_dense_bfgs_updates(d in 1usize..8, m in 1usize..6, count in 0usize..12, seed in any::<u64>()) {
             let pairs = curvature_pairs(d, count, seed);
             let mut memory = LbfgsMemory::new(m, d);
