@@ -547,7 +547,7 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// The preconditioner is chosen inside the solver ([`gradus_classic::LinearModelPreconditioner`]). Measured on
 /// 100000 × d dense logistic data (the peer generator, λ₂ = 1/(10n), certified 1e-10, one thread, load 5–6, so
 /// seconds are only indicative): lbfgs-precond 11.0 / 11.1 / 12.2 / 12.6 / 14.6 passes at d = 25 / 50 / 100 /
-/// 200 / 400 (0.040 / 0.07 / 0.12–0.17 / 0.43 / 0.72 s) against newton's 0.045–0.056 / 0.10–0.15 / 0.23–0.35 /
+/// 200 / 400 (0.040 / 0.07 / 0.12–0.17 / 0.18–0.43 / 0.72 s) against newton's 0.045–0.056 / 0.10–0.15 / 0.23–0.35 /
 /// – / 2.7 s and lbfgs's 26 / 30 / 31 / 31 / 31 passes (docs/benchmarks.md, "QNing vs Cyanure and
 /// scikit-learn"). Why not gradus-qning's choice on smooth problems: on the peer data qning-svrg took 1.61 / 1.43 s
 /// on 1 / 2 threads against 0.51 / 0.28 s for plain lbfgs, and on a third-party benchmark's simulated logistic data
