@@ -9,7 +9,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gradus_benches::pool;
 use gradus_classic::newton::{linear_model_hessian, linear_model_hessian_by_rows};
-use gradus_classic::{LbfgsParams, NewtonParams, NewtonState};
+use gradus_classic::{LbfgsParams, LinearModelPreconditioner, NewtonParams, NewtonState, PreconditionedLbfgsParams};
 use gradus_data::generate::correlated_gaussian_logistic;
 use gradus_oracle::simd::Level;
 use gradus_oracle::{Design, LinearModel, Loss, Method, NoMetrics, Objective, RunConfig, Silent, Stop, Work};
@@ -94,6 +94,17 @@ fn newton_vs_lbfgs(c: &mut Criterion) {
             let config = RunConfig::new(Stop::iterations(1000), n).record_every(u64::MAX);
             p.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
         });
+        // L-BFGS from the inverse of a sampled Hessian (32 d rows; `gradus fit`'s `auto` on dense data), and the
+        // preconditioner alone.
+        g.bench_function(BenchmarkId::new("lbfgs_precond_solve_1e-8", threads), |b| {
+            let params = PreconditionedLbfgsParams::new().lbfgs(LbfgsParams::default().gradient_tolerance(1e-8));
+            let config = RunConfig::new(Stop::iterations(1000), n).record_every(u64::MAX);
+            p.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
+        });
+        g.bench_function(BenchmarkId::new("sampled_hessian_32d", threads), |b| {
+            let recipe = LinearModelPreconditioner::default();
+            p.install(|| b.iter(|| black_box(recipe.build(&model, x0.view()))))
+        });
     }
     let single = pool(1);
     g.bench_function(BenchmarkId::new("hessian_by_rows", 1), |b| {
@@ -102,8 +113,8 @@ fn newton_vs_lbfgs(c: &mut Criterion) {
     g.finish();
 }
 
-/// The certified solves on narrower data (100000 × d, d = 25, 50 and 100, one thread): where Newton-Cholesky overtakes
-/// L-BFGS (`gradus fit`'s `auto` picks Newton for dense d ≤ 50).
+/// The certified solves on narrower data (100000 × d, d = 25, 50 and 100, one thread): Newton-Cholesky, L-BFGS and
+/// L-BFGS from a sampled Hessian (what `gradus fit`'s `auto` picks).
 fn newton_vs_lbfgs_narrow(c: &mut Criterion) {
     let single = pool(1);
     let mut g = c.benchmark_group("newton_narrow");
@@ -126,6 +137,11 @@ fn newton_vs_lbfgs_narrow(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("lbfgs_solve_1e-8", d), |b| {
             let params = LbfgsParams::default().gradient_tolerance(1e-8);
+            let config = RunConfig::new(Stop::iterations(1000), n).record_every(u64::MAX);
+            single.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
+        });
+        g.bench_function(BenchmarkId::new("lbfgs_precond_solve_1e-8", d), |b| {
+            let params = PreconditionedLbfgsParams::new().lbfgs(LbfgsParams::default().gradient_tolerance(1e-8));
             let config = RunConfig::new(Stop::iterations(1000), n).record_every(u64::MAX);
             single.install(|| b.iter(|| black_box(params.solve(&model, x0.view(), &config, &NoMetrics, &mut Silent))))
         });

@@ -5,6 +5,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1, Zip};
 
 use crate::error::{Result, check_nonnegative, invalid};
 use crate::line_search::{LineSearchResult, LineSearchStatus, WolfeParams, strong_wolfe};
+use crate::preconditioner::Preconditioner;
 use crate::smooth::{SmoothObjective, check_start, norm};
 
 const SOLVER: &str = "lbfgs";
@@ -117,6 +118,25 @@ impl LbfgsParams {
         let mut state = LbfgsState::new(problem, x0, self)?;
         Ok(run(&mut state, monitor, config, observer)?)
     }
+
+    /// Minimizes `problem` from `x0` with the initial matrix H⁰ = P⁻¹ of `preconditioner` instead of γI (see
+    /// [`LbfgsState::set_preconditioner`]).
+    ///
+    /// Errors: those of [`LbfgsParams::solve`], and [`crate::ClassicError::DimensionMismatch`] when the
+    /// preconditioner's dimension is not the problem's.
+    pub fn solve_preconditioned(
+        &self,
+        problem: &dyn Objective,
+        x0: ArrayView1<f64>,
+        preconditioner: Preconditioner,
+        config: &RunConfig,
+        monitor: &dyn Monitor,
+        observer: &mut dyn Observer,
+    ) -> Result<Report> {
+        let mut state = LbfgsState::new(problem, x0, self)?;
+        state.set_preconditioner(preconditioner)?;
+        Ok(run(&mut state, monitor, config, observer)?)
+    }
 }
 
 /// Whether a pair passes the skip rule: sᵀy > [`CURVATURE_SKIP`] ‖s‖‖y‖.
@@ -220,7 +240,24 @@ impl LbfgsMemory {
     }
 
     /// out = H g by the two-loop recursion (Nocedal & Wright, Algorithm 7.4). No allocation.
-    pub fn apply_inverse_hessian(&mut self, g: ArrayView1<f64>, mut out: ArrayViewMut1<f64>) {
+    pub fn apply_inverse_hessian(&mut self, g: ArrayView1<f64>, out: ArrayViewMut1<f64>) {
+        let gamma = self.gamma;
+        self.two_loop(g, out, |mut q| q *= gamma);
+    }
+
+    /// out = H g by the two-loop recursion with the initial matrix H⁰ = P⁻¹ of a [`Preconditioner`] instead of
+    /// γI (Nocedal & Wright, §7.2: any H⁰ works; unscaled, since P already carries the curvature's scale).
+    pub fn apply_preconditioned_inverse_hessian(
+        &mut self,
+        g: ArrayView1<f64>,
+        out: ArrayViewMut1<f64>,
+        preconditioner: &Preconditioner,
+    ) {
+        self.two_loop(g, out, |q| preconditioner.apply_inverse_in_place(q));
+    }
+
+    /// The two loops around `initial`, which replaces q by H⁰ q.
+    fn two_loop(&mut self, g: ArrayView1<f64>, mut out: ArrayViewMut1<f64>, initial: impl FnOnce(ArrayViewMut1<f64>)) {
         out.assign(&g);
         for age in 0..self.len {
             let k = self.slot(age);
@@ -228,7 +265,7 @@ impl LbfgsMemory {
             out.scaled_add(-a, &self.y.row(k));
             self.alpha[k] = a;
         }
-        out *= self.gamma;
+        initial(out.view_mut());
         for age in (0..self.len).rev() {
             let k = self.slot(age);
             let b = self.rho[k] * self.y.row(k).dot(&out);
@@ -256,6 +293,9 @@ pub struct LbfgsState<'a> {
     skipped: u64,
     resets: u64,
     last_line_search: Option<LineSearchResult>,
+    preconditioner: Option<Preconditioner>,
+    /// Whether the current direction is the plain −∇F (first step 1/‖∇F‖) although a preconditioner is set.
+    plain_direction: bool,
 }
 
 impl<'a> LbfgsState<'a> {
@@ -282,7 +322,31 @@ impl<'a> LbfgsState<'a> {
             skipped: 0,
             resets: 0,
             last_line_search: None,
+            preconditioner: None,
+            plain_direction: false,
         })
+    }
+
+    /// Uses H⁰ = P⁻¹ from now on: the two-loop recursion starts from P⁻¹ instead of γI, the first step (and the
+    /// step after a reset) is d = −P⁻¹∇F with the unit step tried first, and when the line search fails along
+    /// −P⁻¹∇F the plain −∇F is tried before the run stalls.
+    ///
+    /// Errors: [`crate::ClassicError::DimensionMismatch`] when P's dimension is not the problem's.
+    pub fn set_preconditioner(&mut self, preconditioner: Preconditioner) -> Result<()> {
+        if preconditioner.dim() != self.x.len() {
+            return Err(crate::ClassicError::DimensionMismatch {
+                solver: SOLVER,
+                expected: self.x.len(),
+                got: preconditioner.dim(),
+            });
+        }
+        self.preconditioner = Some(preconditioner);
+        Ok(())
+    }
+
+    /// The preconditioner, if one is set.
+    pub fn preconditioner(&self) -> Option<&Preconditioner> {
+        self.preconditioner.as_ref()
     }
 
     /// F(x_k) (NaN before the first step).
@@ -317,20 +381,37 @@ impl<'a> LbfgsState<'a> {
 
     /// direction = −H ∇F(x_k); returns the slope ∇Fᵀd.
     fn quasi_newton_direction(&mut self) -> f64 {
-        self.memory
-            .descent_direction(self.gradient.view(), self.direction.view_mut())
+        match &self.preconditioner {
+            None => self
+                .memory
+                .descent_direction(self.gradient.view(), self.direction.view_mut()),
+            Some(p) => {
+                self.memory
+                    .apply_preconditioned_inverse_hessian(self.gradient.view(), self.direction.view_mut(), p);
+                self.direction.mapv_inplace(|v| -v);
+                self.gradient.dot(&self.direction)
+            }
+        }
     }
 
-    /// Clears the memory and sets direction = −∇F(x_k); returns the slope −‖∇F‖².
+    /// Clears the memory and sets direction = −∇F(x_k) (−P⁻¹∇F(x_k) with a preconditioner); returns the slope.
     fn steepest_descent_direction(&mut self) -> f64 {
         self.resets += 1;
+        self.memory.clear();
+        self.quasi_newton_direction()
+    }
+
+    /// Clears the memory and sets direction = −∇F(x_k) even with a preconditioner; returns the slope −‖∇F‖².
+    fn plain_gradient_direction(&mut self) -> f64 {
+        self.resets += 1;
+        self.plain_direction = true;
         self.memory
             .restart_direction(self.gradient.view(), self.direction.view_mut())
     }
 
-    /// The first trial step: 1 for a quasi-Newton direction, 1/‖∇F‖ for −∇F.
+    /// The first trial step: 1 for a quasi-Newton or preconditioned direction, 1/‖∇F‖ for −∇F.
     fn initial_step(&self) -> f64 {
-        if self.memory.is_empty() {
+        if self.memory.is_empty() && (self.preconditioner.is_none() || self.plain_direction) {
             1.0 / norm(self.gradient.view())
         } else {
             1.0
@@ -414,6 +495,11 @@ impl Method for LbfgsState<'_> {
             slope = self.steepest_descent_direction();
             result = self.search(slope, work);
         }
+        if result.status == LineSearchStatus::Failed && self.preconditioner.is_some() {
+            slope = self.plain_gradient_direction();
+            result = self.search(slope, work);
+            self.plain_direction = false;
+        }
         if result.status == LineSearchStatus::Failed || self.trial_x == self.x {
             return StepOutcome::Stalled;
         }
@@ -477,6 +563,47 @@ mod tests {
             }
         }
         -h.dot(g)
+    }
+
+    #[test]
+    fn a_users_objective_runs_preconditioned_and_the_exact_hessian_takes_one_step() {
+        // A badly scaled quadratic (κ = 1e4): the exact Hessian as P makes the first step Newton's, which lands on
+        // x*; its diagonal as P needs no more iterations than γI.
+        let q = householder_quadratic(30, 1e-2, 1e2);
+        let h = q.matrix().clone();
+        let config = RunConfig::new(Stop::iterations(1000).with_target("grad_norm", 1e-9), 1);
+        let monitor = ObjectiveMonitor::new(&q);
+        let x0 = Array1::zeros(30);
+        let params = LbfgsParams::default();
+        let (exact, _) = Preconditioner::from_matrix(h.clone()).unwrap();
+        let r = params
+            .solve_preconditioned(&q, x0.view(), exact, &config, &monitor, &mut Silent)
+            .unwrap();
+        assert_eq!(r.status, Status::Converged);
+        assert!(r.iterations <= 2, "{}", r.iterations);
+        let diagonal = Preconditioner::diagonal(h.diag().to_owned()).unwrap();
+        let d = params
+            .solve_preconditioned(&q, x0.view(), diagonal, &config, &monitor, &mut Silent)
+            .unwrap();
+        let plain = params.solve(&q, x0.view(), &config, &monitor, &mut Silent).unwrap();
+        assert_eq!(d.status, Status::Converged);
+        assert_eq!(plain.status, Status::Converged);
+        assert!(
+            d.iterations <= plain.iterations,
+            "{} vs {}",
+            d.iterations,
+            plain.iterations
+        );
+        // A preconditioner of another dimension is a typed error.
+        let wrong = Preconditioner::diagonal(Array1::ones(29)).unwrap();
+        assert!(matches!(
+            params.solve_preconditioned(&q, x0.view(), wrong, &config, &monitor, &mut Silent),
+            Err(ClassicError::DimensionMismatch {
+                expected: 30,
+                got: 29,
+                ..
+            })
+        ));
     }
 
     /// Pairs with y = B s for a fixed positive definite B (so sᵀy > 0), from a seed.

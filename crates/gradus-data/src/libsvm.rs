@@ -258,31 +258,56 @@ fn strip_comment(line: &[u8]) -> &[u8] {
 }
 
 /// A decimal floating-point number (Rust's `f64` syntax, which accepts what C's `strtod` does for decimal input).
-fn parse_f64(token: &[u8]) -> Option<f64> {
-    std::str::from_utf8(token).ok()?.parse::<f64>().ok()
+fn parse_f64(token: Option<&str>) -> Option<f64> {
+    token?.parse::<f64>().ok()
 }
 
-/// A LIBSVM feature index: an unsigned decimal integer that fits in 32 bits (0 is checked by the caller).
+/// A LIBSVM feature index: an unsigned decimal integer (an optional `+`, then at least one digit, as Rust's
+/// `u64` syntax) that fits in 32 bits (0 is checked by the caller). Read digit by digit from the bytes.
 fn parse_index(token: &[u8]) -> Option<u64> {
-    let v = std::str::from_utf8(token).ok()?.parse::<u64>().ok()?;
-    (v <= u64::from(u32::MAX)).then_some(v)
+    let digits = token.strip_prefix(b"+").unwrap_or(token);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v = 0u64;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(b - b'0');
+        if v > u64::from(u32::MAX) {
+            return None;
+        }
+    }
+    Some(v)
 }
 
 /// Parses one line into `rows` (blank and comment lines add nothing).
 fn parse_line(line: &[u8], at: &Location, n_features: Option<usize>, rows: &mut RowsBuilder) -> Result<()> {
-    let mut toks = tokens(strip_comment(line));
-    let Some((_, label_tok)) = toks.next() else {
+    let bytes = strip_comment(line);
+    // One UTF-8 check per line; a line that is not UTF-8 is checked token by token, so its error names the token.
+    let text = std::str::from_utf8(bytes).ok();
+    let as_str = |offset: usize, len: usize| -> Option<&str> {
+        match text {
+            // Token boundaries are ASCII whitespace, ':' or the line's ends: always char boundaries.
+            Some(t) => t.get(offset..offset + len),
+            None => std::str::from_utf8(&bytes[offset..offset + len]).ok(),
+        }
+    };
+    let mut toks = tokens(bytes);
+    let Some((label_at, label_tok)) = toks.next() else {
         return Ok(());
     };
-    let (path, line) = (at.path.to_string(), at.line);
-    let label = parse_f64(label_tok).ok_or_else(|| DataError::BadLabel {
-        path: path.clone(),
+    let line = at.line;
+    let path = || at.path.to_string();
+    let label = parse_f64(as_str(label_at, label_tok.len())).ok_or_else(|| DataError::BadLabel {
+        path: path(),
         line,
         token: snippet(label_tok),
     })?;
     if !label.is_finite() {
         return Err(DataError::NonFiniteLabel {
-            path,
+            path: path(),
             line,
             value: label,
         });
@@ -295,7 +320,7 @@ fn parse_line(line: &[u8], at: &Location, n_features: Option<usize>, rows: &mut 
         let column = offset + 1;
         let Some(colon) = tok.iter().position(|&b| b == b':') else {
             return Err(DataError::BadPair {
-                path,
+                path: path(),
                 line,
                 column,
                 token: snippet(tok),
@@ -304,18 +329,22 @@ fn parse_line(line: &[u8], at: &Location, n_features: Option<usize>, rows: &mut 
         let (index_tok, value_tok) = (&tok[..colon], &tok[colon + 1..]);
         let Some(index) = parse_index(index_tok) else {
             return Err(DataError::BadIndex {
-                path,
+                path: path(),
                 line,
                 column,
                 token: snippet(index_tok),
             });
         };
         if index == 0 {
-            return Err(DataError::ZeroIndex { path, line, column });
+            return Err(DataError::ZeroIndex {
+                path: path(),
+                line,
+                column,
+            });
         }
         if index <= previous {
             return Err(DataError::IndexNotIncreasing {
-                path,
+                path: path(),
                 line,
                 column,
                 index,
@@ -326,16 +355,16 @@ fn parse_line(line: &[u8], at: &Location, n_features: Option<usize>, rows: &mut 
             && index > nf as u64
         {
             return Err(DataError::IndexOutOfRange {
-                path,
+                path: path(),
                 line,
                 column,
                 index,
                 n_features: nf,
             });
         }
-        let Some(value) = parse_f64(value_tok) else {
+        let Some(value) = parse_f64(as_str(offset + colon + 1, value_tok.len())) else {
             return Err(DataError::BadValue {
-                path,
+                path: path(),
                 line,
                 column,
                 index,
@@ -344,7 +373,7 @@ fn parse_line(line: &[u8], at: &Location, n_features: Option<usize>, rows: &mut 
         };
         if !value.is_finite() {
             return Err(DataError::NonFiniteValue {
-                path,
+                path: path(),
                 line,
                 column,
                 index,
@@ -524,6 +553,34 @@ mod tests {
             }
         ));
         assert_eq!(err.to_string(), "t.svm:2:7: feature index 9 exceeds n_features = 4");
+    }
+
+    #[test]
+    fn index_parsing_agrees_with_rusts_u64_syntax_within_32_bits() {
+        let reference = |t: &[u8]| {
+            let v = std::str::from_utf8(t).ok()?.parse::<u64>().ok()?;
+            (v <= u64::from(u32::MAX)).then_some(v)
+        };
+        for t in [
+            "0",
+            "1",
+            "+7",
+            "007",
+            "4294967295",
+            "4294967296",
+            "99999999999999999999999",
+            "",
+            "+",
+            "-1",
+            "1.0",
+            "1e3",
+            " 1",
+            "٣",
+            "12a",
+            "++1",
+        ] {
+            assert_eq!(parse_index(t.as_bytes()), reference(t.as_bytes()), "{t:?}");
+        }
     }
 
     #[test]

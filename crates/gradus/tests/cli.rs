@@ -149,7 +149,10 @@ fn auto_is_the_default_and_says_what_it_chose_and_why() {
     write_npy_matrix(&xp, &x).unwrap();
     write_npy_vector(&yp, &y).unwrap();
     let (xs, ys) = (xp.to_str().unwrap(), yp.to_str().unwrap());
-    for (extra, chosen) in [(["--l1", "0"], "auto: newton ("), (["--l1", "0.001"], "auto: fista (")] {
+    for (extra, chosen) in [
+        (["--l1", "0"], "auto: lbfgs-precond ("),
+        (["--l1", "0.001"], "auto: fista ("),
+    ] {
         let mut args = vec!["fit", "--data", xs, "--labels", ys, "--l2", "0.01", "--tol", "1e-9"];
         args.extend(extra);
         let out = gradus(&args);

@@ -12,7 +12,7 @@
 //! Solver: `auto` by default, which picks one of the others from the data's shape, sparsity and regularization
 //! ([`choose_solver`]) and says which and why in one line on stderr.
 //!
-//! Stopping: for gd, agd, lbfgs and newton, when λ₂ > 0, at the first iterate whose **certified** relative
+//! Stopping: for gd, agd, lbfgs, lbfgs-precond and newton, when λ₂ > 0, at the first iterate whose **certified** relative
 //! suboptimality (r²/2λ₂)/(F − r²/2λ₂), with r = dist(0, ∂F(w)), is ≤ `--tol`; when λ₂ = 0, when r ≤ `--tol`. For
 //! gradus-qning's solvers (ista … qning-miso), when the relative duality gap gap(w)/F(w) is ≤ `--tol`, checked every
 //! `--gap-every` iterations (`--verbose` logs each check). A check costs one pass over the data (two for the
@@ -38,7 +38,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
+use gradus_classic::preconditioner::SAMPLED_HESSIAN_MAX_PASSES;
+use gradus_classic::{
+    AgdParams, GdParams, LbfgsParams, LinearModelPreconditioner, NewtonParams, PreconditionedLbfgsParams,
+    PreconditionerKind,
+};
 use gradus_data::npy::{write_npy_matrix, write_npy_vector};
 use gradus_oracle::{
     Design, FiniteSum, LinearModel, Loss, Multinomial, Objective, ObjectiveMonitor, Observer, Report, RunConfig,
@@ -123,7 +127,7 @@ pub enum MulticlassArg {
 
 /// The classic solvers that fit an unpenalized intercept (`--fit-intercept`); every gradus-qning solver name runs
 /// too, on gradus-qning's generic finite-sum path ([`gradus_qning::solve_finite_sum`]), which leaves b unpenalized.
-pub const INTERCEPT_SOLVERS: &[&str] = &["auto", "gd", "agd", "lbfgs", "newton"];
+pub const INTERCEPT_SOLVERS: &[&str] = &["auto", "gd", "agd", "lbfgs", "lbfgs-precond", "newton"];
 /// The classic solvers of the multinomial loss (`auto` is lbfgs); every gradus-qning solver name runs too, on the
 /// generic finite-sum path.
 pub const MULTINOMIAL_SOLVERS: &[&str] = &["auto", "gd", "agd", "lbfgs"];
@@ -176,7 +180,7 @@ fn sampled_inner(solver: &str) -> Option<InnerKind> {
 
 /// The classic solvers `--solver` accepts (stopped on the certified suboptimality bound); the others are
 /// gradus-qning's [`gradus_qning::SOLVER_NAMES`] (stopped on the certified relative duality gap).
-pub const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "newton"];
+pub const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "lbfgs-precond", "newton"];
 
 /// Every name `--solver` accepts.
 fn solver_names() -> impl Iterator<Item = &'static str> {
@@ -240,7 +244,8 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub l1: f64,
     /// The solver: auto (the default: picks one of the others from the data, see `choose_solver`, and says which
-    /// on stderr), gd, agd, lbfgs, newton (Newton-Cholesky, λ₁ = 0, d ≤ 2000), ista, fista, svrg, saga, miso,
+    /// on stderr), gd, agd, lbfgs, lbfgs-precond (L-BFGS from a sampled Hessian or the Hessian's diagonal, λ₁ =
+    /// 0), newton (Newton-Cholesky, λ₁ = 0, d ≤ 2000), ista, fista, svrg, saga, miso,
     /// catalyst-{ista,fista,svrg,saga,miso}, qning-{ista,fista,svrg,saga,miso} (gradus-qning's stop on the
     /// relative duality gap ≤ --tol).
     #[arg(long, default_value = "auto")]
@@ -567,19 +572,9 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
     let n = model.n();
     let x0 = Array1::zeros(model.dim());
     let solver = if a.solver == "auto" {
-        let (mut chosen, mut why) = choose_solver(model);
-        if model.has_intercept() && is_qning_solver(chosen) {
-            // gradus-qning's solvers would penalize the intercept: the fastest smooth solver instead.
-            why = format!("{chosen} does not fit an unpenalized intercept; {why}");
-            chosen = "lbfgs";
-        }
-        if model.has_intercept() && chosen == "newton" {
-            // Newton's Hessian adds λ₂ to b's diagonal entry too, so near the end it converges linearly at a rate
-            // ≈ λ₂/(λ₂ + b's curvature): on 20000 × 50 logistic data with λ₂ = 1, 97 Newton steps (1.98 s)
-            // against lbfgs's 11 (0.03 s); at λ₂ = 1e-4, 9 steps, still 6× lbfgs's time.
-            why = format!("newton's Hessian would penalize the intercept; {why}");
-            chosen = "lbfgs";
-        }
+        // With an intercept λ₁ = 0, so the choice is lbfgs-precond, which fits b (its preconditioner is only a
+        // starting matrix; the gradient leaves b unpenalized).
+        let (chosen, why) = choose_solver(model);
         if !quiet_auto {
             eprintln!("auto: {chosen} ({why})");
         }
@@ -630,6 +625,8 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
             NewtonParams::new()
                 .gradient_tolerance(0.0)
                 .solve(model, x0.view(), &config, &monitor, &mut observer)?
+        } else if solver == "lbfgs-precond" {
+            PreconditionedLbfgsParams::new().solve(model, x0.view(), &config, &monitor, &mut observer)?
         } else {
             run_solver(solver, model, &x0, &config, &monitor, &mut observer)?
         };
@@ -1027,7 +1024,8 @@ fn qning_error(e: QningError) -> CliError {
     }
 }
 
-/// Runs gd, agd or lbfgs (names are checked by `validate`; newton is called by [`fit_linear`]).
+/// Runs gd, agd or lbfgs (names are checked by `validate`; newton and lbfgs-precond, which need a linear model, are
+/// called by [`fit_linear`]).
 fn run_solver(
     name: &str,
     model: &dyn Objective,
@@ -1045,8 +1043,6 @@ fn run_solver(
     })
 }
 
-/// The largest d for which `auto` picks Newton-Cholesky on a dense design.
-pub const AUTO_NEWTON_MAX_DIM: usize = 100;
 /// The smallest n for which `auto` leaves ISTA/FISTA-type full-gradient solvers for the stochastic ones on an L1
 /// problem (Cyanure's threshold).
 pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
@@ -1058,18 +1054,17 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// |---|---|---|
 /// | λ₁ > 0, n < 1000 | `fista` | full gradients are cheap at small n; L-BFGS and Newton need a smooth objective |
 /// | λ₁ > 0, n ≥ 1000 | gradus-qning's rule ([`gradus_qning::auto::choose`]: qning-svrg, qning-miso or catalyst-miso) | proximal stochastic solvers with a certified duality gap |
-/// | λ₁ = 0, λ₂ > 0, dense, d ≤ 100 | `newton` | certified Newton solve 0.47× / 0.54× / 0.84× L-BFGS's time at d = 25 / 50 / 100, 1.49× at d = 200 |
-/// | λ₁ = 0 otherwise | `lbfgs` | the fastest solver measured on smooth problems, see below |
+/// | λ₁ = 0, dense, sampled Hessian ≤ 8 passes (32 d rows × ⌈d/20⌉ ≤ 8 n) | `lbfgs-precond`, H⁰ = a sampled Hessian's inverse | peer data 100000 × 200: 12.6 passes against lbfgs's 31, newton's 5 passes + 5 Hessians (≈ 10 passes each) |
+/// | λ₁ = 0, sparse or wider | `lbfgs-precond`, H⁰ = the Hessian's diagonal, inverted | sparse peer data 100000 × 20000: 22 passes against lbfgs's 444 and qning-svrg's 106 |
 ///
-/// Why L-BFGS rather than gradus-qning's choice on smooth problems (issue 16's measurements): on the peer data
-/// (100000 × 200 dense logistic, λ₂ = 1/(10n)) `lbfgs --tol 1e-10` took 0.51 / 0.28 s on 1 / 2 threads against
-/// 1.61 / 1.43 s for qning's `auto` (qning-svrg); on a third-party benchmark's simulated logistic data qning's
-/// `auto` picked qning-ista at 200 × 500 (3–5× slower than lbfgs) and qning-svrg at 100000 × 400 (2–5.5× slower),
-/// and lbfgs was the fastest solver of all in four of six cases. Why Newton up to d = 100: on 100000 × d dense
-/// logistic data (λ₂ = 1/(10n), ‖∇F‖ ≤ 1e-8, one thread, a quiet machine) the Newton solve took 44 / 112 / 259 /
-/// 636 ms against L-BFGS's 95 / 208 / 309 / 427 ms at d = 25 / 50 / 100 / 200 (docs/benchmarks.md, "Kernels and
-/// dispatch"): a Newton step costs ≈ d/20 passes (the GEMM Hessian), so it overtakes L-BFGS below d ≈ 100–200.
-/// Not measured: sparse data (Newton is left to dense designs, whose Hessian is a GEMM), nor 2 threads.
+/// The preconditioner is chosen inside the solver ([`gradus_classic::LinearModelPreconditioner`]). Measured on
+/// 100000 × d dense logistic data (the peer generator, λ₂ = 1/(10n), certified 1e-10, one thread, load 5–6, so
+/// seconds are only indicative): lbfgs-precond 11.0 / 11.1 / 12.2 / 12.6 / 14.6 passes at d = 25 / 50 / 100 /
+/// 200 / 400 (0.040 / 0.07 / 0.12–0.17 / 0.18–0.43 / 0.72 s) against newton's 0.045–0.056 / 0.10–0.15 / 0.23–0.35 /
+/// – / 2.7 s and lbfgs's 26 / 30 / 31 / 31 / 31 passes (docs/benchmarks.md, "QNing vs Cyanure and
+/// scikit-learn"). Why not gradus-qning's choice on smooth problems: on the peer data qning-svrg took 1.61 / 1.43 s
+/// on 1 / 2 threads against 0.51 / 0.28 s for plain lbfgs, and on a third-party benchmark's simulated logistic data
+/// the QNing rule's picks (qning-ista at 200 × 500, qning-svrg at 100000 × 400) were 2–5.5× slower than lbfgs.
 pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
     let (n, d) = (model.n(), model.dim());
     if model.l1() > 0.0 {
@@ -1082,12 +1077,90 @@ pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
             format!("λ₁ > 0 and n = {n} >= {AUTO_STOCHASTIC_MIN_N}; gradus-qning's rule: {why}"),
         );
     }
-    if !model.design().is_sparse() && d <= AUTO_NEWTON_MAX_DIM.min(NEWTON_MAX_DIM) && model.l2() > 0.0 {
-        return (
-            "newton",
-            format!("smooth, λ₂ > 0, dense, d = {d} <= {AUTO_NEWTON_MAX_DIM}"),
-        );
-    }
     let shape = if model.design().is_sparse() { "sparse" } else { "dense" };
-    ("lbfgs", format!("smooth (λ₁ = 0), {shape}, d = {d}"))
+    let recipe = LinearModelPreconditioner::default();
+    let preconditioner = match recipe.resolve(model) {
+        PreconditionerKind::SampledHessian => {
+            let rows = recipe.sample_size(model);
+            let cost = LinearModelPreconditioner::sampled_hessian_work(rows, d).passes(n);
+            format!(
+                "H⁰ = the inverse Hessian of {rows} sampled rows ({cost:.2} pass, at most {SAMPLED_HESSIAN_MAX_PASSES})"
+            )
+        }
+        _ => "H⁰ = the inverse Hessian diagonal (1 pass)".to_string(),
+    };
+    (
+        "lbfgs-precond",
+        format!("smooth (λ₁ = 0), {shape}, n = {n}, d = {d}: L-BFGS with {preconditioner}"),
+    )
+}
+
+#[cfg(test)]
+mod choose_solver_tests {
+    use super::*;
+    use gradus_oracle::{Csr, Design};
+    use ndarray::Array2;
+
+    /// n × d logistic data (deterministic, no zero column), dense or CSR, with penalties λ₂ and λ₁.
+    fn model(n: usize, d: usize, sparse: bool, l2: f64, l1: f64) -> LinearModel {
+        let a = Array2::from_shape_fn((n, d), |(i, j)| (((i * 7 + j * 13) % 17) as f64 - 8.0) / 8.0 + 0.01);
+        let y = Array1::from_shape_fn(n, |i| if i % 3 == 0 { 1.0 } else { -1.0 });
+        let design = if sparse {
+            let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+            for row in a.rows() {
+                for (j, &v) in row.iter().enumerate() {
+                    indices.push(j as u32);
+                    data.push(v);
+                }
+                indptr.push(data.len());
+            }
+            Design::sparse(Csr::new(n, d, indptr, indices, data).unwrap()).unwrap()
+        } else {
+            Design::dense(a).unwrap()
+        };
+        LinearModel::new(design, y, Loss::Logistic, l2, l1).unwrap()
+    }
+
+    #[test]
+    fn smooth_problems_get_lbfgs_with_the_preconditioner_the_shape_allows() {
+        // Dense, 2000 × 10: a sampled Hessian of 320 rows (0.16 pass).
+        let (name, why) = choose_solver(&model(2000, 10, false, 1e-3, 0.0));
+        assert_eq!(name, "lbfgs-precond");
+        assert!(why.contains("320 sampled rows") && why.contains("dense"), "{why}");
+        // Sparse: the diagonal.
+        let (name, why) = choose_solver(&model(2000, 10, true, 1e-3, 0.0));
+        assert_eq!(name, "lbfgs-precond");
+        assert!(why.contains("diagonal") && why.contains("sparse"), "{why}");
+        // Dense but wide for its n (200 × 60: 200 rows × 3 gradients = 3 passes ≤ 8 → sampled; 100 × 200: 100 rows ×
+        // 10 = 10 passes > 8 → diagonal).
+        assert!(
+            choose_solver(&model(200, 60, false, 1e-3, 0.0))
+                .1
+                .contains("sampled rows")
+        );
+        assert!(choose_solver(&model(100, 200, false, 1e-3, 0.0)).1.contains("diagonal"));
+        // λ₂ = 0 stays smooth.
+        assert_eq!(choose_solver(&model(500, 5, false, 0.0, 0.0)).0, "lbfgs-precond");
+    }
+
+    #[test]
+    fn l1_problems_get_fista_below_1000_samples_and_qnings_rule_above() {
+        assert_eq!(choose_solver(&model(999, 5, false, 1e-3, 1e-3)).0, "fista");
+        let (name, why) = choose_solver(&model(1000, 5, true, 1e-3, 1e-3));
+        assert!(["qning-svrg", "qning-miso", "catalyst-miso"].contains(&name), "{name}");
+        assert!(why.contains("gradus-qning's rule"), "{why}");
+    }
+
+    #[test]
+    fn the_reason_fits_on_one_line() {
+        for m in [
+            model(2000, 10, false, 1e-3, 0.0),
+            model(2000, 10, true, 1e-3, 1e-3),
+            model(50, 5, true, 0.0, 1e-3),
+        ] {
+            let (name, why) = choose_solver(&m);
+            assert!(!why.contains('\n') && !why.is_empty(), "{name}: {why}");
+            assert!(solver_names().any(|s| s == name), "{name} is a --solver name");
+        }
+    }
 }
