@@ -239,8 +239,7 @@ impl HessianWorkspace {
             }
         }
         mirror_upper_triangle(out);
-        let l2 = problem.l2();
-        out.diag_mut().mapv_inplace(|h| h + l2);
+        add_ridge(problem, out);
     }
 }
 
@@ -338,8 +337,17 @@ pub fn linear_model_hessian_by_rows(problem: &LinearModel, x: ArrayView1<f64>) -
     let mut out = Array2::zeros((d, d));
     accumulate_weighted_outer_products(problem.design(), &weights, 0, n, &mut out);
     mirror_upper_triangle(&mut out);
-    out.diag_mut().mapv_inplace(|h| h + problem.l2());
+    add_ridge(problem, &mut out);
     out
+}
+
+/// out += λ₂ on the diagonal entries of the penalized coordinates: all of them, or all but the last (b) when the
+/// model has an unpenalized intercept ([`LinearModel::with_intercept`]).
+fn add_ridge(problem: &LinearModel, out: &mut Array2<f64>) {
+    let l2 = problem.l2();
+    for j in 0..problem.n_features() {
+        out[[j, j]] += l2;
+    }
 }
 
 /// Copies the upper triangle onto the lower one.
@@ -679,6 +687,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn hessian_with_an_intercept_leaves_b_unpenalized() {
+        let a = Array2::from_shape_fn((50, 5), |(i, j)| (((i * 7 + j * 3) % 11) as f64 - 5.0) / 4.0);
+        let y = Array1::from_shape_fn(50, |i| if i % 3 == 0 { 1.0 } else { -1.0 });
+        let model = LinearModel::with_intercept(Design::dense(a).unwrap(), y, Loss::Logistic, 0.3, 0.0).unwrap();
+        let x = array![0.3, -0.2, 0.1, 0.5, -0.4, 0.7];
+        let h = linear_model_hessian(&model, x.view());
+        let (mut gp, mut gm) = (Array1::zeros(6), Array1::zeros(6));
+        for j in 0..6 {
+            let (mut xp, mut xm) = (x.clone(), x.clone());
+            xp[j] += 1e-6;
+            xm[j] -= 1e-6;
+            model.gradient(xp.view(), gp.view_mut());
+            model.gradient(xm.view(), gm.view_mut());
+            let column = (&gp - &gm) / 2e-6;
+            for i in 0..6 {
+                assert!(
+                    (column[i] - h[[i, j]]).abs() < 1e-6,
+                    "({i},{j}): {} vs {}",
+                    column[i],
+                    h[[i, j]]
+                );
+            }
+        }
+        let rows = linear_model_hessian_by_rows(&model, x.view());
+        assert!(
+            (&h - &rows).iter().all(|e| e.abs() < 1e-14),
+            "GEMM and row-by-row Hessians agree"
+        );
+        assert!(
+            (h[[5, 5]] - rows[[5, 5]]).abs() < 1e-14 && h[[5, 5]] < 0.3,
+            "no λ₂ on b: {}",
+            h[[5, 5]]
+        );
     }
 
     #[test]
