@@ -635,7 +635,7 @@ fn fit_linear(a: &FitArgs, model: &LinearModel, quiet_auto: bool) -> Result<Fitt
     if let Some(b) = &observer.bar {
         b.finish_and_clear();
     }
-    let objective = model.total_value(report.x.view());
+    let objective = final_objective(model, &report);
     Ok(Fitted {
         report,
         solver,
@@ -673,7 +673,7 @@ fn fit_multinomial(a: &FitArgs, model: &Multinomial) -> Result<Fitted, CliError>
     if let Some(b) = &observer.bar {
         b.finish_and_clear();
     }
-    let objective = model.total_value(report.x.view());
+    let objective = final_objective(model, &report);
     Ok(Fitted {
         report,
         solver,
@@ -1000,11 +1000,32 @@ pub(crate) fn not_converged_warning(a: &FitArgs, solver: &str, report: &Report, 
     format!("warning: --solver {name} {what}; {advice}")
 }
 
+/// The monitor's `objective` in a trace row, if it has one.
+fn recorded_objective(report: &Report, row: &TraceRow) -> Option<f64> {
+    report.trace.metric_index("objective").map(|k| row.values[k])
+}
+
+/// F at the returned iterate: the monitor's value when the trace's last row is that iterate (no extra pass over the
+/// data), else one evaluation.
+fn final_objective(model: &dyn Objective, report: &Report) -> f64 {
+    match report.trace.rows.last() {
+        Some(row) if row.iteration == report.iterations && !report.status.is_diverged() => {
+            recorded_objective(report, row).unwrap_or_else(|| model.total_value(report.x.view()))
+        }
+        _ => model.total_value(report.x.view()),
+    }
+}
+
 /// A classic solver's report whose objective ended above its value at x0: the start is returned instead, and
-/// the run counts as diverged (the gradus-qning solvers do this themselves, `gradus_qning::guard`).
+/// the run counts as diverged (the gradus-qning solvers do this themselves, `gradus_qning::guard`). F(x0) and F at
+/// the end come from the trace when it has them (rows 0 and last), so the check costs no pass over the data.
 fn never_worse_than_start(model: &dyn Objective, x0: &Array1<f64>, mut report: Report) -> Report {
-    let f0 = model.total_value(x0.view());
-    let f = model.total_value(report.x.view());
+    let f0 = match report.trace.rows.first() {
+        Some(row) if row.iteration == 0 => recorded_objective(&report, row),
+        _ => None,
+    }
+    .unwrap_or_else(|| model.total_value(x0.view()));
+    let f = final_objective(model, &report);
     if f.is_nan() || f > f0 + 1e-12 * f0.abs() {
         report.x.assign(x0);
         report.status = Status::Diverged {
