@@ -143,7 +143,8 @@ pub struct LinearModel {
     l2: f64,
     l1: f64,
     intercept: bool,
-    row_norms_sq: Array1<f64>,
+    /// ‖aᵢ‖² of every row, computed on first use (only the stochastic solvers and the bound on L need them).
+    row_norms_sq: OnceLock<Array1<f64>>,
     spectral: OnceLock<(f64, u64)>,
 }
 
@@ -206,7 +207,6 @@ impl LinearModel {
         check_labels(design.nrows(), &labels, loss)?;
         check_nonnegative("l2", l2)?;
         check_nonnegative("l1", l1)?;
-        let row_norms_sq = design.row_norms_sq();
         Ok(LinearModel {
             design,
             labels,
@@ -214,7 +214,7 @@ impl LinearModel {
             l2,
             l1,
             intercept,
-            row_norms_sq,
+            row_norms_sq: OnceLock::new(),
             spectral: OnceLock::new(),
         })
     }
@@ -283,7 +283,7 @@ impl LinearModel {
     }
     /// ‖aᵢ‖² for every row.
     pub fn row_norms_sq(&self) -> ArrayView1<'_, f64> {
-        self.row_norms_sq.view()
+        self.row_norms_sq.get_or_init(|| self.design.row_norms_sq()).view()
     }
 
     /// Reorders the samples once by a random permutation drawn from `seed` ([`fisher_yates`]) and returns it:
@@ -301,13 +301,13 @@ impl LinearModel {
         perm
     }
 
-    /// Reorders the samples: sample k becomes the former sample `perm[k]` (rows, labels and the cached row norms
-    /// together; the cached λ_max(XᵀX/n) is recomputed on demand, so its bits follow the new order). Errors, and
+    /// Reorders the samples: sample k becomes the former sample `perm[k]` (rows and labels together; the cached row
+    /// norms and λ_max(XᵀX/n) are recomputed on demand, so their bits follow the new order). Errors, and
     /// changes nothing, unless `perm` holds each of 0..n exactly once.
     pub fn permute_rows(&mut self, perm: &[usize]) -> Result<()> {
         self.design.permute_rows(perm)?;
         self.labels = perm.iter().map(|&k| self.labels[k]).collect();
-        self.row_norms_sq = perm.iter().map(|&k| self.row_norms_sq[k]).collect();
+        self.row_norms_sq = OnceLock::new();
         self.spectral = OnceLock::new();
         Ok(())
     }
@@ -472,7 +472,7 @@ impl Objective for LinearModel {
     }
 
     fn smoothness(&self) -> f64 {
-        let trace_bound = self.row_norms_sq.mean().unwrap_or(0.0);
+        let trace_bound = self.row_norms_sq().mean().unwrap_or(0.0);
         let spectral = (self.spectral_norm_sq_over_n() * (1.0 + 1e-3)).min(trace_bound);
         self.loss.curvature_bound() * spectral + self.l2
     }
@@ -515,11 +515,11 @@ impl FiniteSum for LinearModel {
     }
 
     fn component_smoothness(&self, i: usize) -> f64 {
-        self.loss.curvature_bound() * self.row_norms_sq[i] + self.l2
+        self.loss.curvature_bound() * self.row_norms_sq()[i] + self.l2
     }
 
     fn max_component_smoothness(&self) -> f64 {
-        self.loss.curvature_bound() * self.row_norms_sq.fold(0.0f64, |m, &v| m.max(v)) + self.l2
+        self.loss.curvature_bound() * self.row_norms_sq().fold(0.0f64, |m, &v| m.max(v)) + self.l2
     }
 }
 
