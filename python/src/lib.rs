@@ -6,7 +6,7 @@
 //! F(w, b) = (1/n) Σᵢ φ(aᵢᵀw + b; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁, with φ logistic (labels ±1) or squared, ½(m − y)²,
 //! and b = 0 without an intercept; F(W, b) = (1/n) Σᵢ [log Σₖ exp(sᵢₖ) − sᵢ,yᵢ] + (λ₂/2)‖W‖²_F, sᵢ = Wᵀaᵢ + b.
 //!
-//! Solvers and stopping rules are those of `gradus fit`: `gd`, `agd`, `lbfgs`, `newton` (smooth problems, λ₁ = 0)
+//! Solvers and stopping rules are those of `gradus fit`: `gd`, `agd`, `lbfgs`, `lbfgs-precond`, `newton` (smooth problems, λ₁ = 0)
 //! stop when the certified relative suboptimality is ≤ `tol` (the gradient norm ‖∇F‖ when F is not known to be
 //! strongly convex: λ₂ = 0, or an intercept); gradus-qning's solvers (`ista` … `qning-miso`) on a linear model
 //! without intercept run its fast path and stop when the relative duality gap is ≤ `tol`, its checks counted in the
@@ -14,7 +14,7 @@
 //! generic path ([`solve_finite_sum`]), which is exact there (the models keep λ₂ in their smooth part, which skips
 //! b, and report no [`gradus_oracle::Regularizer`], so nothing else shrinks b), and stop on the same rule as the
 //! classic solvers, each check (one gradient, one pass) counted in the passes. `max_iter` is the budget in the
-//! solver's own iterations. `auto` resolves by the CLI's rule ([`choose_solver`]).
+//! solver's own iterations. `auto` resolves by the CLI's rule, the same function ([`gradus_qning::choose_solver`]).
 //!
 //! Copies: a dense matrix is copied once, when the problem is built, into the row-major `Array2` gradus's
 //! `Design` owns, whatever its memory layout (C or Fortran order, strided); the optional column offsets
@@ -24,7 +24,7 @@
 //! are copied). `solve` and `set_labels` copy no data.
 #![deny(missing_docs)]
 
-use gradus_classic::{AgdParams, GdParams, LbfgsParams, NEWTON_MAX_DIM, NewtonParams};
+use gradus_classic::{AgdParams, GdParams, LbfgsParams, NewtonParams, PreconditionedLbfgsParams};
 use gradus_oracle::design::{Csr, Design};
 use gradus_oracle::{
     FiniteSum, LinearModel, Loss, Multinomial, Objective, ObjectiveMonitor, Report, RunConfig, Silent, Status, Stop,
@@ -40,7 +40,7 @@ type FitResult<'py> = (Bound<'py, PyArray1<f64>>, f64, f64, u64, String, String)
 
 /// The solvers stopped on the certified suboptimality bound (gradus-classic); the others are gradus-qning's
 /// [`gradus_qning::SOLVER_NAMES`], stopped on the certified relative duality gap. The same lists as `gradus fit`.
-const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "newton"];
+const CLASSIC_SOLVERS: &[&str] = &["gd", "agd", "lbfgs", "lbfgs-precond", "newton"];
 
 /// Every solver name accepted: `gradus fit --solver`'s values.
 fn solver_names() -> Vec<&'static str> {
@@ -49,28 +49,6 @@ fn solver_names() -> Vec<&'static str> {
         .chain(gradus_qning::SOLVER_NAMES)
         .copied()
         .collect()
-}
-
-/// `auto`, the rule of `gradus fit` (its `choose_solver`, which lives in the CLI binary and cannot be imported):
-/// λ₁ > 0: `fista` when n < 1000, else gradus-qning's choice; λ₁ = 0: `newton` on a dense design with d ≤ 100 and
-/// λ₂ > 0, else `lbfgs`; with an intercept always `lbfgs` (λ₁ = 0 there, and Newton's Hessian would add λ₂ on b's
-/// diagonal entry, which slows it: the CLI measured 97 Newton steps against 11 of L-BFGS at λ₂ = 1). The
-/// measurements behind it are in the CLI's docs.
-fn choose_solver(model: &LinearModel) -> &'static str {
-    let (n, d) = (model.n(), model.dim());
-    if model.has_intercept() {
-        "lbfgs"
-    } else if model.l1() > 0.0 {
-        if n < 1000 {
-            "fista"
-        } else {
-            gradus_qning::auto::choose(model).0
-        }
-    } else if !model.design().is_sparse() && d <= 100.min(NEWTON_MAX_DIM) && model.l2() > 0.0 {
-        "newton"
-    } else {
-        "lbfgs"
-    }
 }
 
 /// Iterations between duality-gap checks of a gradus-qning solver, as `gradus fit`'s `default_gap_every`: about
@@ -100,7 +78,8 @@ fn value_error(e: impl std::fmt::Display) -> PyErr {
 fn solve_linear(model: &LinearModel, x0: Array1<f64>, o: &FitOptions) -> Result<(Report, String), String> {
     let n = model.n();
     let solver = if o.solver == "auto" {
-        choose_solver(model)
+        // `gradus fit`'s rule, the same function.
+        gradus_qning::choose_solver(model).0
     } else {
         o.solver.as_str()
     };
@@ -128,13 +107,17 @@ fn solve_linear(model: &LinearModel, x0: Array1<f64>, o: &FitOptions) -> Result<
             model.l1()
         ));
     }
-    if solver == "newton" {
+    if solver == "newton" || solver == "lbfgs-precond" {
         let config = classic_config(model, o);
         let monitor = ObjectiveMonitor::new(model);
-        let report = NewtonParams::new()
-            .gradient_tolerance(0.0)
-            .solve(model, x0.view(), &config, &monitor, &mut Silent)
-            .map_err(|e| e.to_string())?;
+        let report = if solver == "newton" {
+            NewtonParams::new()
+                .gradient_tolerance(0.0)
+                .solve(model, x0.view(), &config, &monitor, &mut Silent)
+        } else {
+            PreconditionedLbfgsParams::new().solve(model, x0.view(), &config, &monitor, &mut Silent)
+        }
+        .map_err(|e| e.to_string())?;
         return Ok((never_worse_than_start(model, &x0, report), solver.to_string()));
     }
     solve_classic(model, solver, x0, o)

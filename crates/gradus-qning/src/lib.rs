@@ -75,6 +75,7 @@
 //! | [`QningParams`] | `qning.rs` | QNing: L-BFGS on the Moreau envelope |
 //! | [`IndexFreeSvrgParams`] | `index_free_svrg.rs` | SVRG for a stochastic oracle that hides the sample's index |
 //! | [`solve_named`] | `auto.rs` | solvers by name, and `auto` |
+//! | [`choose_solver()`] | `choose_solver.rs` | `auto` of `gradus fit` and the Python package: lbfgs-precond, FISTA or the rule of `auto.rs` |
 //! | [`solve_finite_sum`] | `finite_sum/` | the same names on any finite sum (`svrg.rs`, `saga.rs`, `miso.rs`, `ista.rs`) |
 //!
 //! Objective: F(w) = (1/n) Σᵢ φ(aᵢᵀw; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁. Inner solvers see the proximal-point
@@ -101,6 +102,7 @@
 
 pub mod auto;
 pub mod catalyst;
+pub mod choose_solver;
 pub mod duality_gap;
 pub mod error;
 pub mod finite_sum;
@@ -126,6 +128,7 @@ pub use catalyst::{
     AcceleratorParams, Catalyst, CatalystParams, InnerStop, WarmStart, absolute_epsilon, default_kappa, momentum,
     next_alpha, relative_delta,
 };
+pub use choose_solver::{AUTO_STOCHASTIC_MIN_N, choose_solver};
 pub use duality_gap::{DualityGapMonitor, duality_gap};
 pub use error::{QningError, Result};
 pub use finite_sum::{FiniteSumPoint, TABLE_LIMIT, choose_finite_sum, solve_finite_sum};
