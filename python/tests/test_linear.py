@@ -132,7 +132,7 @@ def test_ridge_sparse_with_intercept_matches_sklearn(solver):
     ref = sk.Ridge(alpha=0.1, fit_intercept=True, solver="cholesky").fit(Xs.toarray(), y)
     ours = gradus.Ridge(alpha=0.1, solver=solver, tol=1e-9, max_iter=100_000).fit(Xs, y)
     assert ours.status_ == "converged"
-    assert ours.solver_ == ("lbfgs" if solver == "auto" else solver)
+    assert ours.solver_ == ("lbfgs-precond" if solver == "auto" else solver)
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-8 * np.abs(ref.coef_).max())
     assert abs(ours.intercept_ - ref.intercept_) <= 1e-8 * abs(ref.intercept_)
     np.testing.assert_allclose(ours.predict(Xs), ref.predict(Xs.toarray()), rtol=1e-8)

@@ -138,7 +138,7 @@ def test_binary_with_intercept_matches_sklearn(layout, solver):
     ours = gradus.LogisticRegression(C=C, solver=solver, max_iter=5000).fit(as_layout(X, layout), y)
     ref = reference(C, fit_intercept=True).fit(X, y)
     assert ours.status_ == ["converged"]
-    assert ours.solver_ == ["lbfgs" if solver == "auto" else solver]
+    assert ours.solver_ == ["lbfgs-precond" if solver == "auto" else solver]
     np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=0, atol=1e-6)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=0, atol=1e-6)
     y_pm = np.where(y == ref.classes_[1], 1.0, -1.0)
