@@ -658,7 +658,7 @@ fn ablations(
 ) -> Result<(), ExpError> {
     let sub = if ctx.quick { 5000 } else { 10_000 };
     let (x, _) = match design {
-        Design::Dense(a) => (a.slice(ndarray::s![..sub, ..]).to_owned(), ()),
+        Design::Dense(a) => (a.view().slice_move(ndarray::s![..sub, ..]).to_owned(), ()),
         Design::Sparse(_) => return Ok(()),
     };
     let ys = y.slice(ndarray::s![..sub]).to_owned();

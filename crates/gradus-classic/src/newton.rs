@@ -1,6 +1,6 @@
 //! A damped Newton method for smooth linear models, used to certify F* (to ‖∇F‖ ≤ 1e-12) on logistic problems.
 
-use gradus_oracle::design::axpy;
+use gradus_oracle::design::{DenseMatrix, axpy};
 use gradus_oracle::loss::sigmoid;
 use gradus_oracle::{
     Design, LinearModel, Loss, Method, Monitor, NoMetrics, Objective, Observer, Report, RunConfig, Silent, Status,
@@ -254,14 +254,14 @@ impl HessianWorkspace {
 /// matrixmultiply uses FMA where the CPU has it, so the last bits differ between CPUs, never between thread
 /// counts.
 fn weighted_gram_by_gemm(
-    a: &Array2<f64>,
+    a: &DenseMatrix,
     w: &[f64],
     start: usize,
     end: usize,
     scaled: &mut Array2<f64>,
     out: &mut Array2<f64>,
 ) {
-    let rows = a.slice(ndarray::s![start..end, ..]);
+    let rows = a.view().slice_move(ndarray::s![start..end, ..]);
     let mut scaled = scaled.slice_mut(ndarray::s![..end - start, ..]);
     Zip::from(scaled.rows_mut())
         .and(rows.rows())
@@ -289,7 +289,7 @@ fn accumulate_weighted_outer_products(design: &Design, w: &[f64], start: usize, 
     let h = out.as_slice_mut().expect("owned Hessian buffers are contiguous");
     match design {
         Design::Dense(a) => {
-            let rows = &a.as_slice().expect("dense designs are standard layout")[start * d..end * d];
+            let rows = &a.as_slice()[start * d..end * d];
             for (&wi, row) in w[start..end].iter().zip(rows.chunks_exact(d)) {
                 if wi == 0.0 {
                     continue;

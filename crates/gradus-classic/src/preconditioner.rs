@@ -215,7 +215,7 @@ pub fn sampled_hessian(model: &LinearModel, x: ArrayView1<f64>, rows: &[usize]) 
         Design::Dense(a) => {
             let mut sub = Array2::zeros((rows.len(), d));
             for (mut r, &i) in sub.rows_mut().into_iter().zip(rows) {
-                r.assign(&a.row(i));
+                r.assign(&ArrayView1::from(a.row(i)));
             }
             Design::dense(sub)?
         }

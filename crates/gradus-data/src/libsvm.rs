@@ -446,7 +446,7 @@ mod tests {
 
     fn dense_of(d: &LibsvmData) -> Array2<f64> {
         match &d.x {
-            Design::Dense(a) => a.clone(),
+            Design::Dense(a) => a.to_array(),
             Design::Sparse(s) => s.to_dense(),
         }
     }

@@ -199,7 +199,7 @@ pub fn seeded_permutation(n: usize, seed: u64) -> Vec<usize> {
 /// The rows `rows` of a design, as a new design of the same kind.
 pub fn select_rows(design: &Design, rows: &[usize]) -> Result<Design> {
     Ok(match design {
-        Design::Dense(a) => Design::dense(a.select(Axis(0), rows))?,
+        Design::Dense(a) => Design::dense(a.view().select(Axis(0), rows))?,
         Design::Sparse(c) => {
             let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
             for &r in rows {

@@ -7,10 +7,13 @@
 
 use std::cell::RefCell;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1};
+use std::any::Any;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1};
 use rayon::prelude::*;
 
 use crate::error::{OracleError, Result, check_dim};
+use crate::values::Values;
 
 /// A sparse matrix in compressed sparse row form with sorted, unique column indices in each row.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,8 +21,8 @@ pub struct Csr {
     nrows: usize,
     ncols: usize,
     indptr: Vec<usize>,
-    indices: Vec<u32>,
-    data: Vec<f64>,
+    indices: Values<u32>,
+    data: Values<f64>,
 }
 
 impl Csr {
@@ -27,6 +30,18 @@ impl Csr {
     /// and ending at `data.len()`, column indices are `< ncols` and strictly increasing within a row, values are
     /// finite.
     pub fn new(nrows: usize, ncols: usize, indptr: Vec<usize>, indices: Vec<u32>, data: Vec<f64>) -> Result<Self> {
+        Self::from_values(nrows, ncols, indptr, Values::owned(indices), Values::owned(data))
+    }
+
+    /// [`Csr::new`] on owned or borrowed column indices and values ([`Values`]: a SciPy matrix's arrays used in
+    /// place, say), with the same checks.
+    pub fn from_values(
+        nrows: usize,
+        ncols: usize,
+        indptr: Vec<usize>,
+        indices: Values<u32>,
+        data: Values<f64>,
+    ) -> Result<Self> {
         check_dim("CSR indptr length (nrows + 1)", nrows + 1, indptr.len())?;
         check_dim("CSR indices length (nnz)", data.len(), indices.len())?;
         if ncols > u32::MAX as usize {
@@ -71,7 +86,7 @@ impl Csr {
                 }
             }
         }
-        crate::error::check_finite("CSR values", &data)?;
+        crate::error::check_finite("CSR values", &*data)?;
         Ok(Csr {
             nrows,
             ncols,
@@ -114,7 +129,7 @@ impl Csr {
     }
     /// All stored values (mutable, for preprocessing that keeps the sparsity pattern).
     pub fn data_mut(&mut self) -> &mut [f64] {
-        &mut self.data
+        self.data.make_mut()
     }
     /// All stored column indices.
     pub fn indices(&self) -> &[u32] {
@@ -141,8 +156,8 @@ impl Csr {
             nrows: self.nrows,
             ncols: self.ncols,
             indptr,
-            indices,
-            data,
+            indices: Values::owned(indices),
+            data: Values::owned(data),
         }
     }
     /// The dense copy of this matrix (for tests and small problems).
@@ -158,30 +173,133 @@ impl Csr {
     }
 }
 
-/// The data matrix: dense row-major or CSR.
-#[derive(Debug, PartialEq)]
-pub enum Design {
-    /// Dense, row-major (standard layout) `n × d`.
-    Dense(Array2<f64>),
-    /// Compressed sparse rows.
-    Sparse(Csr),
+/// A dense `n × d` matrix in row-major order, whose values are owned or borrowed ([`Values`]: a NumPy array used
+/// in place, say). Read it as a slice ([`DenseMatrix::as_slice`], [`DenseMatrix::row`]) or as an ndarray view
+/// ([`DenseMatrix::view`]); writing ([`DenseMatrix::values_mut`]) first copies borrowed values.
+#[derive(PartialEq)]
+pub struct DenseMatrix {
+    nrows: usize,
+    ncols: usize,
+    values: Values<f64>,
 }
 
-/// A dense clone is copied into a buffer from [`crate::memory::zeroed`], so that it keeps the huge pages of the
-/// original (a derived `Clone` would allocate ordinary 4 KiB pages).
-impl Clone for Design {
-    fn clone(&self) -> Self {
-        match self {
-            Design::Dense(a) => {
-                let mut values = crate::memory::zeroed(a.len());
-                for (v, &x) in values.iter_mut().zip(a.iter()) {
-                    *v = x;
-                }
-                Design::Dense(Array2::from_shape_vec(a.raw_dim(), values).expect("same shape, same length"))
-            }
-            Design::Sparse(s) => Design::Sparse(s.clone()),
+impl DenseMatrix {
+    /// The matrix of `a`, owned (copied into row-major order if it is not already).
+    pub fn new(a: Array2<f64>) -> Self {
+        let (nrows, ncols) = a.dim();
+        let a = if a.is_standard_layout() {
+            a
+        } else {
+            a.as_standard_layout().to_owned()
+        };
+        let (values, offset) = a.into_raw_vec_and_offset();
+        debug_assert!(
+            offset.unwrap_or(0) == 0,
+            "a standard-layout owned array starts at its buffer"
+        );
+        DenseMatrix {
+            nrows,
+            ncols,
+            values: Values::owned(values),
         }
     }
+
+    /// `nrows × ncols` row-major values borrowed in place (see [`Values::borrowed`]).
+    ///
+    /// # Safety
+    ///
+    /// As [`Values::borrowed`]: `ptr` aligned and valid for reading `nrows · ncols` values that do not change while
+    /// `owner` lives.
+    pub unsafe fn borrowed(ptr: *const f64, nrows: usize, ncols: usize, owner: Box<dyn Any + Send + Sync>) -> Self {
+        DenseMatrix {
+            nrows,
+            ncols,
+            // SAFETY: forwarded to our caller.
+            values: unsafe { Values::borrowed(ptr, nrows * ncols, owner) },
+        }
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.ncols
+    }
+    /// Number of values (n·d).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+    /// Whether the matrix has no values.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+    /// Whether the values are borrowed (used in place, not copied).
+    pub fn is_borrowed(&self) -> bool {
+        self.values.is_borrowed()
+    }
+    /// All values, row after row.
+    #[inline]
+    pub fn as_slice(&self) -> &[f64] {
+        &self.values
+    }
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.ncols..(i + 1) * self.ncols]
+    }
+    /// The matrix as an ndarray view.
+    pub fn view(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape((self.nrows, self.ncols), &self.values).expect("nrows · ncols values")
+    }
+    /// An owned ndarray copy.
+    pub fn to_array(&self) -> Array2<f64> {
+        self.view().to_owned()
+    }
+    /// All values, mutable, row after row; borrowed values are first copied into an owned buffer of huge pages
+    /// ([`crate::memory::zeroed`]).
+    pub fn values_mut(&mut self) -> &mut [f64] {
+        self.values.make_mut_with(huge_page_copy)
+    }
+}
+
+/// A copy of `values` in a buffer from [`crate::memory::zeroed`] (huge pages when large).
+fn huge_page_copy(values: &[f64]) -> Vec<f64> {
+    let mut copy = crate::memory::zeroed(values.len());
+    copy.copy_from_slice(values);
+    copy
+}
+
+/// A clone owns its values, copied into a buffer from [`crate::memory::zeroed`], so that it keeps the huge pages of
+/// the original (a derived `Clone` would allocate ordinary 4 KiB pages).
+impl Clone for DenseMatrix {
+    fn clone(&self) -> Self {
+        DenseMatrix {
+            nrows: self.nrows,
+            ncols: self.ncols,
+            values: Values::owned(huge_page_copy(&self.values)),
+        }
+    }
+}
+
+impl std::fmt::Debug for DenseMatrix {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DenseMatrix")
+            .field("nrows", &self.nrows)
+            .field("ncols", &self.ncols)
+            .field("values", &self.values)
+            .finish()
+    }
+}
+
+/// The data matrix: dense row-major or CSR.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Design {
+    /// Dense, row-major `n × d`.
+    Dense(DenseMatrix),
+    /// Compressed sparse rows.
+    Sparse(Csr),
 }
 
 /// Target number of stored values per parallel chunk.
@@ -202,20 +320,20 @@ thread_local! {
 }
 
 impl Design {
-    /// A dense design; the array is copied into row-major layout if it is not already, and every value must be
+    /// A dense design that owns `a` (copied into row-major layout if it is not already); every value must be
     /// finite.
     pub fn dense(a: Array2<f64>) -> Result<Self> {
+        Self::dense_matrix(DenseMatrix::new(a))
+    }
+
+    /// A dense design on a [`DenseMatrix`] (owned or borrowed); every value must be finite.
+    pub fn dense_matrix(a: DenseMatrix) -> Result<Self> {
         if a.nrows() == 0 {
             return Err(OracleError::Empty {
                 what: "data matrix (no rows)",
             });
         }
-        let a = if a.is_standard_layout() {
-            a
-        } else {
-            a.as_standard_layout().to_owned()
-        };
-        let values = a.as_slice().expect("standard layout");
+        let values = a.as_slice();
         if !all_finite(values) {
             crate::error::check_finite("dense data matrix (row-major index)", values)?;
         }
@@ -256,6 +374,15 @@ impl Design {
         }
     }
 
+    /// Whether the stored values are borrowed, used where a caller keeps them ([`Values::borrowed`]), rather than
+    /// owned.
+    pub fn borrows_values(&self) -> bool {
+        match self {
+            Design::Dense(a) => a.is_borrowed(),
+            Design::Sparse(s) => s.data.is_borrowed(),
+        }
+    }
+
     /// Whether this design is stored sparse.
     pub fn is_sparse(&self) -> bool {
         matches!(self, Design::Sparse(_))
@@ -263,9 +390,8 @@ impl Design {
 
     /// Row `i` of a dense design as a slice.
     #[inline]
-    fn dense_row(a: &Array2<f64>, i: usize) -> &[f64] {
-        let d = a.ncols();
-        &a.as_slice().expect("dense designs are standard layout")[i * d..(i + 1) * d]
+    fn dense_row(a: &DenseMatrix, i: usize) -> &[f64] {
+        a.row(i)
     }
 
     /// Rows `a..b` of a dense design as one row-major slice; `None` for a sparse one.
@@ -274,7 +400,7 @@ impl Design {
         match self {
             Design::Dense(m) => {
                 let d = m.ncols();
-                Some(&m.as_slice().expect("dense designs are standard layout")[a * d..b * d])
+                Some(&m.as_slice()[a * d..b * d])
             }
             Design::Sparse(_) => None,
         }
@@ -287,7 +413,7 @@ impl Design {
     pub fn gram(&self) -> Option<Array2<f64>> {
         let Design::Dense(m) = self else { return None };
         let partial = |&(a, b): &(usize, usize)| {
-            let rows = m.slice(ndarray::s![a..b, ..]);
+            let rows = m.view().slice_move(ndarray::s![a..b, ..]);
             rows.t().dot(&rows)
         };
         let chunks = self.chunks();
@@ -426,8 +552,7 @@ impl Design {
                     out.fill(0.0);
                     return;
                 }
-                let rows =
-                    &m.as_slice().expect("dense designs are standard layout")[start * d..(start + out.len()) * d];
+                let rows = &m.as_slice()[start * d..(start + out.len()) * d];
                 let kernels = crate::simd::kernels();
                 for (o, row) in out.iter_mut().zip(rows.chunks_exact(d)) {
                     *o = kernels.dot(row, x);
@@ -524,7 +649,7 @@ impl Design {
                     return;
                 }
                 let part = &mut part[..d];
-                let rows = &m.as_slice().expect("dense designs are standard layout")[a * d..b * d];
+                let rows = &m.as_slice()[a * d..b * d];
                 let kernels = crate::simd::kernels();
                 for (row, &vi) in rows.chunks_exact(d).zip(&v[a..b]) {
                     kernels.axpy(vi, row, part);
@@ -550,8 +675,7 @@ impl Design {
         match self {
             Design::Dense(a) => {
                 let d = a.ncols();
-                let values = a.as_slice_mut().expect("dense designs are standard layout");
-                permute_rows_in_place(values, d, perm);
+                permute_rows_in_place(a.values_mut(), d, perm);
             }
             Design::Sparse(s) => *s = s.rows_gathered(perm),
         }
@@ -655,22 +779,25 @@ pub fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
 
 #[cfg(test)]
 mod tests {
+    /// The CSR matrix of the nonzeros of `a`.
+    fn csr_of(a: &Array2<f64>) -> Csr {
+        let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+        for row in a.rows() {
+            for (j, &v) in row.iter().enumerate() {
+                if v != 0.0 {
+                    indices.push(j as u32);
+                    data.push(v);
+                }
+            }
+            indptr.push(data.len());
+        }
+        Csr::new(a.nrows(), a.ncols(), indptr, indices, data).unwrap()
+    }
+
     #[test]
     fn row_norms_split_over_threads_are_each_rows_own_sum() {
         let a = Array2::from_shape_fn((6000, 30), |(i, j)| (((i * 31 + j * 17) % 23) as f64 - 11.0) / 7.0);
-        let csr = {
-            let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
-            for row in a.rows() {
-                for (j, &v) in row.iter().enumerate() {
-                    if v != 0.0 {
-                        indices.push(j as u32);
-                        data.push(v);
-                    }
-                }
-                indptr.push(data.len());
-            }
-            Csr::new(6000, 30, indptr, indices, data).unwrap()
-        };
+        let csr = csr_of(&a);
         for design in [Design::dense(a).unwrap(), Design::sparse(csr).unwrap()] {
             assert!(design.chunks().len() >= 2);
             let by_row: Vec<u64> = (0..6000).map(|i| design.row_norm_sq(i).to_bits()).collect();
@@ -821,7 +948,7 @@ mod tests {
     /// Every stored entry as (row, column, value), in row order.
     fn entries(m: &Design) -> Vec<(usize, usize, f64)> {
         match m {
-            Design::Dense(a) => a.indexed_iter().map(|((i, j), &v)| (i, j, v)).collect(),
+            Design::Dense(a) => a.view().indexed_iter().map(|((i, j), &v)| (i, j, v)).collect(),
             Design::Sparse(s) => (0..s.nrows())
                 .flat_map(|i| {
                     let (idx, val) = s.row(i);
@@ -962,7 +1089,7 @@ mod tests {
             let mut dense = Design::dense(a.clone()).unwrap();
             let before = dense.dense_rows(0, n).unwrap().as_ptr();
             dense.permute_rows(perm).unwrap();
-            assert_eq!(dense, Design::Dense(gathered.clone()));
+            assert_eq!(dense, Design::Dense(DenseMatrix::new(gathered.clone())));
             assert_eq!(
                 dense.dense_rows(0, n).unwrap().as_ptr(),
                 before,
@@ -1018,5 +1145,58 @@ mod tests {
         let mut wide = Array1::from_elem(6, 9.0);
         s.matvec_t(v.view(), wide.slice_mut(ndarray::s![1..;2]));
         assert_eq!(wide, array![9.0, 0.5, 9.0, -3.0, 9.0, -3.0]);
+    }
+
+    #[test]
+    fn borrowed_values_give_the_same_bits_and_are_never_written() {
+        use std::sync::Arc;
+        let a = Array2::from_shape_fn((3000, 37), |(i, j)| (((i * 31 + j * 17) % 23) as f64 - 11.0) / 7.0);
+        let values: Arc<Vec<f64>> = Arc::new(a.as_slice().unwrap().to_vec());
+        // SAFETY: the Arc given as owner keeps the vector alive, and nothing writes to it.
+        let matrix = unsafe { DenseMatrix::borrowed(values.as_ptr(), 3000, 37, Box::new(Arc::clone(&values))) };
+        let owned = Design::dense(a.clone()).unwrap();
+        let mut borrowed = Design::dense_matrix(matrix).unwrap();
+        assert!(borrowed.borrows_values() && !owned.borrows_values());
+        let csr = csr_of(&a);
+        let (indices, data): (Arc<Vec<u32>>, Arc<Vec<f64>>) =
+            (Arc::new(csr.indices().to_vec()), Arc::new(csr.data().to_vec()));
+        // SAFETY: as above.
+        let (bi, bd) = unsafe {
+            (
+                Values::borrowed(indices.as_ptr(), indices.len(), Box::new(Arc::clone(&indices))),
+                Values::borrowed(data.as_ptr(), data.len(), Box::new(Arc::clone(&data))),
+            )
+        };
+        let sparse_owned = Design::sparse(csr.clone()).unwrap();
+        let sparse_borrowed =
+            Design::sparse(Csr::from_values(3000, 37, csr.indptr().to_vec(), bi, bd).unwrap()).unwrap();
+        assert!(sparse_borrowed.borrows_values());
+        let x = Array1::from_shape_fn(37, |j| (j as f64).sin());
+        let v = Array1::from_shape_fn(3000, |i| (i as f64 * 0.37).cos());
+        for (o, b) in [(&owned, &borrowed), (&sparse_owned, &sparse_borrowed)] {
+            let (mut mo, mut mb) = (Array1::zeros(3000), Array1::zeros(3000));
+            o.matvec(x.view(), mo.view_mut());
+            b.matvec(x.view(), mb.view_mut());
+            assert_eq!(mo, mb);
+            let (mut to, mut tb) = (Array1::zeros(37), Array1::zeros(37));
+            o.matvec_t(v.view(), to.view_mut());
+            b.matvec_t(v.view(), tb.view_mut());
+            assert_eq!(to, tb);
+            assert_eq!(o.row_norms_sq(), b.row_norms_sq());
+            assert_eq!(o, b);
+        }
+        assert_eq!(owned.gram(), borrowed.gram());
+        // Writing copies first: the rows move, the borrowed memory does not.
+        let perm: Vec<usize> = (0..3000).rev().collect();
+        borrowed.permute_rows(&perm).unwrap();
+        assert!(!borrowed.borrows_values());
+        assert_eq!(&values[..37], a.row(0).as_slice().unwrap());
+        assert_eq!(borrowed.dense_rows(2999, 3000).unwrap(), a.row(0).as_slice().unwrap());
+        drop((borrowed, sparse_borrowed));
+        assert_eq!(
+            (Arc::strong_count(&values), Arc::strong_count(&data)),
+            (1, 1),
+            "owners released"
+        );
     }
 }

@@ -147,9 +147,10 @@ pub mod solve;
 pub mod stochastic;
 pub mod stop;
 pub mod trace;
+pub mod values;
 pub mod work;
 
-pub use design::{Csr, Design};
+pub use design::{Csr, DenseMatrix, Design};
 pub use error::{OracleError, Result};
 pub use loss::Loss;
 pub use monitor::ObjectiveMonitor;

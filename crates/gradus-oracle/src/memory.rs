@@ -66,6 +66,43 @@ fn advise_huge_pages(v: &[f64]) {
 #[cfg(not(target_os = "linux"))]
 fn advise_huge_pages(_v: &[f64]) {}
 
+/// Asks Linux to move memory that somebody else allocated with ordinary 4 KiB pages (a NumPy array used in place,
+/// say) onto transparent huge pages now (`madvise(MADV_COLLAPSE)`, Linux ≥ 6.1): the kernel copies each whole
+/// 2 MiB-aligned stretch inside `v` into a huge page and maps it at the same addresses, so the values, their
+/// addresses and the memory used stay the same while later passes take fewer TLB misses. Best effort: only for
+/// buffers of at least [`HUGE_PAGE_THRESHOLD`] values, not with `GRADUS_NO_HUGE_PAGES`, and errors (an older
+/// kernel, no free huge pages) are ignored, because the advice never changes results. Returns whether the kernel
+/// accepted it.
+pub fn collapse_huge_pages(v: &[f64]) -> bool {
+    v.len() >= HUGE_PAGE_THRESHOLD && huge_pages_enabled() && collapse(v)
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn collapse(v: &[f64]) -> bool {
+    const HUGE: usize = 2 << 20;
+    let start = v.as_ptr() as usize;
+    let end = start + std::mem::size_of_val(v);
+    let first = start.next_multiple_of(HUGE);
+    let last = end - end % HUGE;
+    if last <= first {
+        return false;
+    }
+    // SAFETY: [first, last) lies inside the live memory of `v` and is aligned as madvise requires. MADV_HUGEPAGE
+    // and MADV_COLLAPSE change only how the kernel backs those pages (the collapse copies their contents into
+    // huge pages at the same addresses); they never change or free the values, so `v` stays valid whatever the
+    // calls return.
+    unsafe {
+        let p = first as *mut libc::c_void;
+        let _ = libc::madvise(p, last - first, libc::MADV_HUGEPAGE);
+        libc::madvise(p, last - first, libc::MADV_COLLAPSE) == 0
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn collapse(_v: &[f64]) -> bool {
+    false
+}
+
 /// Asks the CPU to start loading every cache line of `data` into the L1 cache, without waiting for it.
 ///
 /// A loop that does work between rows (a dot product, a loss, an axpy) keeps the out-of-order core too busy to
@@ -119,5 +156,17 @@ mod tests {
         prefetch(&[1u32, 2, 3]);
         prefetch::<u8>(&[]);
         assert_eq!(v[999], 999.0);
+    }
+
+    #[test]
+    fn collapsing_onto_huge_pages_changes_no_value() {
+        for len in [10, HUGE_PAGE_THRESHOLD * 3 + 5] {
+            let v: Vec<f64> = (0..len).map(|i| (i as f64).sqrt()).collect();
+            let before = v.as_ptr();
+            let accepted = collapse_huge_pages(&v);
+            assert!(len >= HUGE_PAGE_THRESHOLD || !accepted, "small buffers are left alone");
+            assert_eq!(v.as_ptr(), before);
+            assert!(v.iter().enumerate().all(|(i, &x)| x == (i as f64).sqrt()));
+        }
     }
 }

@@ -246,7 +246,6 @@ impl<'a> InnerSolver<'a> for Saga<'a> {
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
-                    let row = row.as_slice().expect("row-major dense design");
                     let w = self.w.as_slice_mut().expect("contiguous");
                     let m = gradus_oracle::design::dot(row, w);
                     let delta = loss.derivative(m, y[i]) - self.table[i];

@@ -488,7 +488,6 @@ impl<'a> InnerSolver<'a> for Svrg<'a> {
             match model.design() {
                 Design::Dense(x) => {
                     let row = x.row(i);
-                    let row = row.as_slice().expect("row-major dense design");
                     let w = self.w.as_slice_mut().expect("contiguous");
                     let m = dot(row, w);
                     let c = -eta * (loss.derivative(m, y[i]) - self.snap_deriv[i]) * weight;

@@ -99,8 +99,9 @@ impl<'a> ExactProx<'a> {
         let Design::Dense(x) = model.design() else {
             panic!("dense only")
         };
+        let x = x.view();
         let (n, d) = (model.n() as f64, self.sub.dim());
-        let mut a = x.t().dot(x) / n;
+        let mut a = x.t().dot(&x) / n;
         for j in 0..d {
             a[[j, j]] += self.sub.sigma();
         }

@@ -282,7 +282,7 @@ fn shuffle_once_sampling_reaches_the_optimum_and_is_rejected_where_it_does_not_a
     let (xp, yp) = (dir.path().join("X.npy"), dir.path().join("y.npy"));
     let dense = match &parsed.x {
         Design::Sparse(csr) => csr.to_dense(),
-        Design::Dense(a) => a.clone(),
+        Design::Dense(a) => a.to_array(),
     };
     write_npy_matrix(&xp, &dense).unwrap();
     write_npy_vector(&yp, &y).unwrap();
@@ -349,7 +349,7 @@ fn fashion_mnist_libsvm(dir: &Path, n: usize) -> Option<PathBuf> {
             return None;
         }
     };
-    normalize_rows_dense(&mut x);
+    normalize_rows_dense(x.view_mut());
     let mut text = String::new();
     for (row, label) in x.rows().into_iter().zip(&y) {
         text.push_str(if *label > 0.0 { "+1" } else { "-1" });

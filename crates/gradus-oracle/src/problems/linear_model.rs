@@ -152,9 +152,9 @@ pub struct LinearModel {
 pub fn append_ones_column(design: Design) -> Result<Design> {
     match design {
         Design::Dense(a) => {
-            let (n, d) = a.dim();
+            let (n, d) = (a.nrows(), a.ncols());
             let mut out = ndarray::Array2::ones((n, d + 1));
-            out.slice_mut(ndarray::s![.., ..d]).assign(&a);
+            out.slice_mut(ndarray::s![.., ..d]).assign(&a.view());
             drop(a);
             Design::dense(out)
         }
@@ -734,7 +734,7 @@ mod tests {
             // Rayleigh quotients on many directions.
             let l = p.smoothness();
             let a = match p.design() {
-                Design::Dense(a) => a.clone(),
+                Design::Dense(a) => a.to_array(),
                 Design::Sparse(_) => unreachable!(),
             };
             let h = a.t().dot(&a) / 7.0;

@@ -190,7 +190,7 @@ impl Multinomial {
         let k = self.n_classes;
         if let Design::Dense(m) = &self.design {
             // Two matrix products for the chunk: S = A_c W̃, then grad += A_cᵀ (P − Y).
-            let rows = m.slice(s![a..b, ..]);
+            let rows = m.view().slice_move(s![a..b, ..]);
             let w = ArrayView2::from_shape((self.design.ncols(), k), x).expect("x has (d [+1]) K entries");
             let mut scores = rows.dot(&w);
             let mut total = 0.0;

@@ -88,7 +88,7 @@ fn run(a: &FitArgs, m: usize, procs: &Procs) -> Result<ExitCode, CliError> {
             .map(|i| {
                 let r = node_rows[i].start - rows.first_row..node_rows[i].end - rows.first_row;
                 let x = match &rows.x {
-                    Design::Dense(x) => Design::dense(x.slice(s![r.clone(), ..]).to_owned())?,
+                    Design::Dense(x) => Design::dense(x.view().slice_move(s![r.clone(), ..]).to_owned())?,
                     Design::Sparse(c) => Design::sparse(csr_rows(c, r.clone(), d)?)?,
                 };
                 let model = LinearModel::new(x, y.slice(s![r.clone()]).to_owned(), loss, 0.0, 0.0)?;

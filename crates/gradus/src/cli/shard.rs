@@ -114,12 +114,12 @@ pub fn read_libsvm_rows(path: &Path, rows: Range<usize>) -> Result<(Csr, Array1<
     let data = parse_libsvm(&kept[..], &path.display().to_string(), &LibsvmOptions::default())?;
     let csr = match data.x {
         Design::Sparse(c) => c,
-        Design::Dense(a) => dense_to_csr(&a)?,
+        Design::Dense(a) => dense_to_csr(a.view())?,
     };
     Ok((csr, data.y))
 }
 
-fn dense_to_csr(a: &Array2<f64>) -> Result<Csr, CliError> {
+fn dense_to_csr(a: ndarray::ArrayView2<f64>) -> Result<Csr, CliError> {
     let mut indptr = vec![0];
     let (mut indices, mut data) = (Vec::new(), Vec::new());
     for row in a.rows() {
