@@ -65,11 +65,13 @@ class LinearProblem:
     (½ max(0, 1 − y m)², labels ±1). With ``intercept=True`` the unpenalized b is fitted (the last entry of
     ``Fit.coef``; l1 must then be 0), else b = 0.
 
-    Copies: dense X (converted to float64 first when it is not; any memory layout) is copied once, here, into
-    gradus's row-major storage, with ``x_offset`` (length d) subtracted from every row while it is copied (with
-    ``intercept=True`` the core copies it once more to append its column of ones, freeing the first copy); CSR X
-    (or any scipy.sparse matrix, converted to canonical CSR) is copied once too. ``solve`` copies nothing, so a
-    benchmark that times ``solve`` times the solver only.
+    Copies: dense X is converted to float64 first when it is not. A C-contiguous X is then used in place (no copy;
+    the problem holds a reference to it) unless ``x_offset`` is given or ``intercept=True``; otherwise it is copied
+    once, here, into gradus's row-major storage, with ``x_offset`` (length d) subtracted from every row while it is
+    copied (with ``intercept=True``, the copy has a column of ones appended). CSR X (any scipy.sparse matrix,
+    converted to canonical CSR) is used in place too (float64 values, int32 indices) without an intercept.
+    ``in_place`` tells which happened. Data used in place must not be written while the problem lives. ``solve``
+    copies nothing, so a benchmark that times ``solve`` times the solver only.
     """
 
     def __init__(self, X, y, loss="logistic", l2=0.0, l1=0.0, x_offset=None, intercept=False):
@@ -82,6 +84,11 @@ class LinearProblem:
             X = np.asarray(X, dtype=np.float64)
             offset = None if x_offset is None else np.ascontiguousarray(x_offset, dtype=np.float64)
             self.core = _gradus.LinearProblem.dense(X, y, loss, float(l2), float(l1), offset, bool(intercept))
+
+    @property
+    def in_place(self):
+        """Whether the problem reads the caller's array in place (no copy of X was made)."""
+        return self.core.in_place
 
     def set_labels(self, y):
         """Replaces the labels and keeps the data (no copy of X): the K fits of one-vs-rest share one copy."""
@@ -113,6 +120,11 @@ class MultinomialProblem:
         else:
             X = np.asarray(X, dtype=np.float64)
             self.core = _gradus.MultinomialProblem.dense(X, y, int(n_classes), float(l2), bool(intercept))
+
+    @property
+    def in_place(self):
+        """Whether the problem reads the caller's array in place (no copy of X was made)."""
+        return self.core.in_place
 
     def solve(self, solver="auto", tol=1e-10, max_iter=1000, seed=0, x0=None):
         """As ``LinearProblem.solve``; the stopping rule is the certified relative suboptimality without an

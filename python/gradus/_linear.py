@@ -41,9 +41,12 @@ _SHARED_DOC = """
     solver_ : str, the solver run (what ``auto`` chose)
     n_features_in_ : int
 
-    Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied once
-    by the compiled core, which subtracts x̄ while copying; ``scipy.sparse`` matrices are passed as canonical CSR
-    and copied once. The GIL is released while the solver runs. ``sample_weight`` is not supported.
+    Input: dense arrays are converted to float64 when they are not (any memory layout is kept); with
+    ``fit_intercept=True`` the compiled core copies X once, subtracting x̄ while copying, and without it a
+    C-contiguous array is read in place (no copy). ``scipy.sparse`` matrices are passed as canonical CSR; their
+    float64 values and int32 indices are read in place, except for Ridge with an intercept (one copy with the
+    intercept's column). The GIL is released while the solver runs; X must not be written meanwhile.
+    ``sample_weight`` is not supported.
 """
 
 

@@ -83,11 +83,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     ``predict_proba``: the sigmoid of the margin (binary), the softmax of the K scores (multinomial), the K
     one-vs-rest sigmoids normalized to sum to 1 (``ovr``).
 
-    Input: dense arrays are converted to float64 when they are not (any memory layout is kept) and copied once by
-    the compiled core into its row-major storage (the K one-vs-rest fits share that copy; with an intercept the
-    core copies it once more to append its column of ones, freeing the first); ``scipy.sparse`` matrices are
-    passed as canonical CSR (sorted, summed duplicates) and copied once. The GIL is released while the solver
-    runs.
+    Input: dense arrays are converted to float64 when they are not (any memory layout is kept). Without an
+    intercept a C-contiguous array (and a CSR matrix's values and int32 indices) is read in place, with no copy;
+    otherwise the compiled core copies X once into its row-major storage, with the intercept's column of ones
+    appended (the K one-vs-rest fits share that copy or array). ``scipy.sparse`` matrices are passed as canonical
+    CSR (sorted, summed duplicates). The GIL is released while the solver runs; X must not be written meanwhile.
     """
 
     def __init__(

@@ -16,22 +16,27 @@
 //! classic solvers, each check (one gradient, one pass) counted in the passes. `max_iter` is the budget in the
 //! solver's own iterations. `auto` resolves by the CLI's rule, the same function ([`gradus_qning::choose_solver`]).
 //!
-//! Copies: a dense matrix is copied once, when the problem is built, into the row-major `Array2` gradus's
-//! `Design` owns, whatever its memory layout (C or Fortran order, strided); the optional column offsets
-//! (`x_offset`, the centring of a squared-loss intercept fit) are subtracted during that copy. With an intercept in
-//! the model the core copies it once more to append its column of ones (the first copy is freed). A CSR matrix is
-//! copied once too (its values, and its int32 or int64 index arrays converted to gradus's integer types while they
-//! are copied). `solve` and `set_labels` copy no data.
+//! Copies: a C-contiguous, aligned float64 matrix is used in place, without a copy (gradus's `Design` borrows its
+//! values and holds a reference to the array; on Linux its memory is moved onto huge pages, values and addresses
+//! unchanged, see `gradus_oracle::memory::collapse_huge_pages`). Any other layout (Fortran order, strided) is
+//! copied once, when the problem is built, into a row-major buffer, and so is a matrix with column offsets
+//! (`x_offset`, the centring of a squared-loss intercept fit), subtracted during that copy. With an intercept in
+//! the model the core makes a copy with a column of ones appended (a copy made for the offsets is freed). A CSR
+//! matrix's values and int32 column indices are used in place too (int64 indices are converted, a copy); its row
+//! offsets (n + 1 entries) are always converted. `solve` and `set_labels` copy no data. The values must not be
+//! written from Python while a problem built on them lives: the fit reads them in place, as scikit-learn's solvers
+//! do.
 #![deny(missing_docs)]
 
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NewtonParams, PreconditionedLbfgsParams};
-use gradus_oracle::design::{Csr, Design};
+use gradus_oracle::design::{Csr, DenseMatrix, Design};
+use gradus_oracle::values::Values;
 use gradus_oracle::{
     FiniteSum, LinearModel, Loss, Multinomial, Objective, ObjectiveMonitor, Report, RunConfig, Silent, Status, Stop,
 };
 use gradus_qning::{DualityGapMonitor, NamedOptions, solve_finite_sum, solve_named};
 use ndarray::{Array1, Array2};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -296,11 +301,24 @@ impl IndexArray<'_> {
     }
 }
 
-/// The dense design: the one copy of `x`, row by row into a row-major buffer, `x_offset` (length d) subtracted from
-/// every row on the way when given.
+/// The dense design. A C-contiguous, aligned `x` without `x_offset` is used in place: the design borrows its values
+/// and holds a reference to the array, which keeps it alive (and its memory is moved onto huge pages where Linux
+/// allows, [`gradus_oracle::memory::collapse_huge_pages`], which changes no value). Otherwise `x` is copied once, row
+/// by row into a row-major buffer, `x_offset` (length d) subtracted from every row on the way when given.
 fn dense_design(x: &PyReadonlyArray2<'_, f64>, x_offset: Option<&PyReadonlyArray1<'_, f64>>) -> PyResult<Design> {
     let xv = x.as_array();
     let (n, d) = xv.dim();
+    if x_offset.is_none() && xv.is_standard_layout() && xv.as_ptr().is_aligned() && n * d > 0 {
+        let values = xv.as_slice().expect("a C-contiguous array is one row-major slice");
+        gradus_oracle::memory::collapse_huge_pages(values);
+        let owner: Py<PyArray2<f64>> = x.as_unbound().clone_ref(x.py());
+        // SAFETY: `values` (n · d aligned f64) is the memory of the array `owner` refers to; holding `owner` keeps
+        // the array, and so its buffer, alive for as long as the design lives (NumPy does not free or resize the
+        // buffer of an array that is referenced). Its values must not be written while a fit runs, as for any
+        // estimator that reads its input in place; the design itself never writes them (it copies on write).
+        let matrix = unsafe { DenseMatrix::borrowed(values.as_ptr(), n, d, Box::new(owner)) };
+        return Design::dense_matrix(matrix).map_err(value_error);
+    }
     let offset = match x_offset {
         Some(o) if o.len()? != d => {
             return Err(value_error(format!("x_offset has {} entries, expected {d}", o.len()?)));
@@ -316,7 +334,9 @@ fn dense_design(x: &PyReadonlyArray2<'_, f64>, x_offset: Option<&PyReadonlyArray
     Design::dense(x).map_err(value_error)
 }
 
-/// The CSR design from its parts (sorted, unique column indices per row); values and indices copied once.
+/// The CSR design from its parts (sorted, unique column indices per row): contiguous float64 values and int32
+/// column indices are used in place as the dense values are (the design holds references to those arrays); int64
+/// indices are converted (a copy), and so are the row offsets.
 fn csr_design(
     shape: (usize, usize),
     indptr: &IndexArray<'_>,
@@ -325,8 +345,29 @@ fn csr_design(
 ) -> PyResult<Design> {
     let (n, d) = shape;
     let indptr: Vec<usize> = indptr.convert("row offset")?;
-    let indices: Vec<u32> = indices.convert("column index")?;
-    let csr = Csr::new(n, d, indptr, indices, data.as_array().to_vec()).map_err(value_error)?;
+    let indices = match indices {
+        IndexArray::I32(a) if a.as_slice().is_ok_and(|s| s.as_ptr().is_aligned()) => {
+            let owner: Py<PyArray1<i32>> = a.as_unbound().clone_ref(a.py());
+            let s = a.as_slice().map_err(value_error)?;
+            if let Some(v) = s.iter().find(|&&v| v < 0) {
+                return Err(value_error(format!("column index {v} is out of range")));
+            }
+            // SAFETY: as for the dense values: `owner` keeps the index array alive and unchanged while the design
+            // lives. An i32 has the size and alignment of a u32, and every index is ≥ 0 (checked above), so each
+            // reads as the same u32.
+            unsafe { Values::borrowed(s.as_ptr().cast::<u32>(), s.len(), Box::new(owner)) }
+        }
+        other => Values::owned(other.convert("column index")?),
+    };
+    let values = match data.as_slice() {
+        Ok(s) if s.as_ptr().is_aligned() => {
+            let owner: Py<PyArray1<f64>> = data.as_unbound().clone_ref(data.py());
+            // SAFETY: `owner` keeps the value array alive and unchanged while the design lives.
+            unsafe { Values::borrowed(s.as_ptr(), s.len(), Box::new(owner)) }
+        }
+        _ => Values::owned(data.as_array().to_vec()),
+    };
+    let csr = Csr::from_values(n, d, indptr, indices, values).map_err(value_error)?;
     Design::sparse(csr).map_err(value_error)
 }
 
@@ -384,8 +425,9 @@ fn fit_result<'py>(py: Python<'py>, problem: &dyn FiniteSum, report: Report, use
     )
 }
 
-/// A regularized linear model held by the compiled core: its data were copied when it was built, and every
-/// `solve` runs on them without another copy (benchopt times `solve` only).
+/// A regularized linear model held by the compiled core: its data were used in place or copied once when it was
+/// built (module docs, "Copies"), and every `solve` runs on them without another copy (benchopt times `solve`
+/// only).
 ///
 /// F(w, b) = (1/n) Σᵢ φ(aᵢᵀw + b; yᵢ) + (λ₂/2)‖w‖² + λ₁‖w‖₁ with `loss` φ = `logistic` (labels in {−1, +1}),
 /// `squared` or `squared-hinge` (labels in {−1, +1}); b is fitted, unpenalized, with `intercept` (then λ₁ must be
@@ -398,9 +440,9 @@ struct LinearProblem {
 
 #[pymethods]
 impl LinearProblem {
-    /// From a dense float64 matrix `x` (n × d, any memory layout). `x_offset` (length d), when given, is subtracted
-    /// from every row while `x` is copied into gradus's row-major storage. With `intercept` the core then copies
-    /// it once more to append its column of ones (the first copy is freed).
+    /// From a dense float64 matrix `x` (n × d, any memory layout), used in place when C-contiguous and aligned
+    /// without `x_offset`. `x_offset` (length d), when given, is subtracted from every row while `x` is copied into
+    /// gradus's row-major storage. With `intercept` the core copies the values with a column of ones appended.
     #[staticmethod]
     #[pyo3(signature = (x, y, loss, l2, l1, x_offset=None, intercept=false))]
     fn dense(
@@ -420,8 +462,8 @@ impl LinearProblem {
     }
 
     /// From a CSR matrix given by its parts (sorted, unique column indices per row, as after SciPy's
-    /// `sum_duplicates`); its values and indices are copied once (with `intercept`, with one entry per row added
-    /// for the column of ones).
+    /// `sum_duplicates`); float64 values and int32 indices are used in place (copied with `intercept`, with one
+    /// entry per row added for the column of ones).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
     #[pyo3(signature = (shape, indptr, indices, data, y, loss, l2, l1, intercept=false))]
@@ -465,6 +507,12 @@ impl LinearProblem {
         let x0 = start(x0, model.dim())?;
         let (report, used) = py.detach(|| solve_linear(model, x0, &o)).map_err(value_error)?;
         Ok(fit_result(py, model, report, used))
+    }
+
+    /// Whether the model reads the caller's array (dense values, or CSR values) in place rather than a copy.
+    #[getter]
+    fn in_place(&self) -> bool {
+        self.model.design().borrows_values()
     }
 
     /// Replaces the labels (one per row; ±1 for the logistic and squared-hinge losses) and keeps the data: no
@@ -514,8 +562,8 @@ struct MultinomialProblem {
 
 #[pymethods]
 impl MultinomialProblem {
-    /// From a dense float64 matrix (any layout; copied once, and once more with `intercept` for the column of ones)
-    /// and int64 class indices.
+    /// From a dense float64 matrix (any layout; used in place as [`LinearProblem::dense`] uses it, copied with
+    /// `intercept` for the column of ones) and int64 class indices.
     #[staticmethod]
     fn dense(
         x: PyReadonlyArray2<'_, f64>,
@@ -529,6 +577,12 @@ impl MultinomialProblem {
         let design = dense_design(&x, None)?;
         let model = Multinomial::new(design, class_indices(&labels)?, n_classes, l2, intercept).map_err(value_error)?;
         Ok(MultinomialProblem { model })
+    }
+
+    /// Whether the model reads the caller's array in place (as [`LinearProblem::in_place`]).
+    #[getter]
+    fn in_place(&self) -> bool {
+        self.model.design().borrows_values()
     }
 
     /// From a CSR matrix given by its parts (as [`LinearProblem::csr`]) and int64 class indices.

@@ -227,3 +227,45 @@ def test_csr_int32_and_int64_indices_give_the_same_bits():
     parts = ((1, 1), np.array([0, 1], dtype=np.int32), np.array([-1], dtype=np.int32), np.array([1.0]))
     with pytest.raises(ValueError, match="column index -1 is out of range"):
         gradus._gradus.LinearProblem.csr(*parts, np.array([1.0]), "squared", 0.0, 0.0)
+
+
+def test_input_is_read_in_place_where_the_layout_allows_and_kept_alive():
+    # C-contiguous float64 without an intercept column (dense), and a CSR matrix's float64 values, are read in place:
+    # the same bits as a copy (Fortran order), and the problem keeps the array alive after the caller drops it. With
+    # an intercept column, with centring or in Fortran order, the core copies.
+    import gc
+    import weakref
+
+    X, y = diabetes()
+    Xc = np.ascontiguousarray(X)
+    cases = [
+        (Xc, False, True),
+        (np.asfortranarray(X), False, False),
+        (Xc, True, False),
+    ]
+    Xs, _ = sparse_diabetes()
+    X64 = Xs.copy()
+    X64.indices, X64.indptr = Xs.indices.astype(np.int64), Xs.indptr.astype(np.int64)
+    # int64 indices are converted, but the values are still read in place.
+    cases += [(Xs, False, True), (X64, False, True), (Xs, True, False)]
+    for data, intercept, in_place in cases:
+        p = gradus.LinearProblem(data, y, loss="squared", l2=1e-3, intercept=intercept)
+        assert p.in_place == in_place, (type(data), intercept)
+    assert not gradus.LinearProblem(Xc, y, loss="squared", l2=1e-3, x_offset=Xc.mean(axis=0)).in_place
+
+    owned = Xc.copy()
+    reference = gradus.LinearProblem(Xc, y, loss="squared", l2=1e-3).solve("lbfgs", tol=1e-12)
+    copied = gradus.LinearProblem(np.asfortranarray(X), y, loss="squared", l2=1e-3).solve("lbfgs", tol=1e-12)
+    np.testing.assert_array_equal(reference.coef, copied.coef)
+    p = gradus.LinearProblem(owned, y, loss="squared", l2=1e-3)
+    alive = weakref.ref(owned)
+    del owned
+    gc.collect()
+    assert alive() is not None, "the problem holds the array it reads"
+    np.testing.assert_array_equal(p.solve("lbfgs", tol=1e-12).coef, reference.coef)
+    del p
+    gc.collect()
+    assert alive() is None, "and releases it with the problem"
+
+    mp = gradus.MultinomialProblem(Xc, (y > np.median(y)).astype(np.int64), 2, l2=1e-2)
+    assert mp.in_place

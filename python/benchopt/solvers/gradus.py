@@ -10,8 +10,9 @@ The benchmark's objective is a sum over the n samples plus an L2 term,
 which is n times gradus's mean convention (1/n) Σᵢ log(1 + exp(−yᵢ xᵢᵀβ)) + (λ₂/2)‖β‖² with λ₂ = λ/n: the same
 minimizer. ``run(n_iter)`` runs exactly ``n_iter`` of the solver's own iterations (an L-BFGS or Newton iteration,
 an SVRG/SAGA/MISO epoch, an outer step of Catalyst or QNing) from zero, with no tolerance stop (the tolerance is
-the smallest positive float), unless the solver stalls first at its floating-point limit. The data are copied
-into gradus once, in ``set_objective``, which benchopt does not time.
+the smallest positive float), unless the solver stalls first at its floating-point limit. The data are handed to
+gradus once, in ``set_objective``, which benchopt does not time: used in place when they are C-contiguous float64
+(or CSR with int32 indices), else copied.
 """
 
 import numpy as np
