@@ -33,7 +33,7 @@
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use gradus_oracle::design::all_finite;
+use gradus_oracle::design::{DenseMatrix, all_finite};
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Dimension, Ix1, Ix2, IxDyn, ShapeBuilder};
 
 use crate::error::{DataError, Result, snippet};
@@ -49,6 +49,60 @@ const HEADER_ALIGN: usize = 64;
 pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
     let name = path.as_ref().display().to_string();
     into_matrix(read_npy(path)?, &name)
+}
+
+/// A 2-D NPY file of native-endian float64 values in C order, **mapped** into memory rather than read: the matrix's
+/// values are the file's pages in the operating system's page cache, used in place ([`DenseMatrix::borrowed`],
+/// the map its owner), so loading allocates and copies nothing. Every value is checked to be finite (the error
+/// names the file and the element, as [`read_npy_matrix`]'s does).
+///
+/// Returns `Ok(None)` for any other file, which [`read_npy_matrix`] reads (or refuses): another shape, element type,
+/// byte order or Fortran order, an empty matrix, data not aligned for `f64` in the file, or a file that cannot be mapped. Set
+/// `GRADUS_NO_MMAP` (to anything) to get `None` always.
+///
+/// The file must not be changed or truncated while the matrix lives: the values are read from it on every pass (a
+/// truncated file makes the process fail with a bus error, a rewritten one changes the data under the solver), as
+/// with any memory-mapped input.
+pub fn map_npy_matrix(path: impl AsRef<Path>) -> Result<Option<DenseMatrix>> {
+    if std::env::var_os("GRADUS_NO_MMAP").is_some() {
+        return Ok(None);
+    }
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let io = |source| DataError::Io {
+        path: name.clone(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let file_len = file.metadata().map_err(io)?.len();
+    // SAFETY: the map is only read, and the contract above (the file is not changed while the matrix lives) is the
+    // caller's, as documented; memmap2 keeps the mapping valid until the `Mmap` is dropped, which owns the matrix.
+    let Ok(map) = (unsafe { memmap2::MmapOptions::new().populate().map(&file) }) else {
+        return Ok(None);
+    };
+    let header = parse_header(&map, &name)?;
+    header.check_data_len(file_len - header.data_start as u64, &name)?;
+    let [n, d] = header.shape[..] else {
+        return Ok(None);
+    };
+    let data = &map[header.data_start..];
+    if !header.dtype.is_native_f64()
+        || header.fortran_order
+        || header.count == 0
+        || !data.as_ptr().cast::<f64>().is_aligned()
+    {
+        return Ok(None);
+    }
+    let values: &[f64] = bytemuck::cast_slice(data);
+    if !all_finite(values) {
+        // The reader names the first non-finite element.
+        return read_npy_matrix(path).map(|_| None);
+    }
+    gradus_oracle::memory::collapse_huge_pages(values);
+    let ptr = values.as_ptr();
+    // SAFETY: `ptr` points to n · d aligned f64 inside the map, which the matrix owns (moving the `Mmap` does not
+    // move the mapping) and nobody writes (the map is read-only; the file is not changed, see above).
+    Ok(Some(unsafe { DenseMatrix::borrowed(ptr, n, d, Box::new(map)) }))
 }
 
 /// Reads a 1-D NPY file (labels, weights).
@@ -930,6 +984,65 @@ mod tests {
                 "{err:?}"
             );
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_mapped_matrix_is_the_read_matrix_and_other_files_are_left_to_the_reader() {
+        let dir = std::env::temp_dir().join(format!("gradus-data-npy-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("m.npy");
+        let m = Array2::from_shape_fn((700, 9), |(i, j)| (i as f64 * 0.37 - j as f64).sin());
+        write_npy_matrix(&path, &m).unwrap();
+        let mapped = map_npy_matrix(&path).unwrap().expect("C-order float64 is mapped");
+        assert!(mapped.is_borrowed());
+        assert_eq!(mapped.view(), read_npy_matrix(&path).unwrap());
+        // A non-finite value: the reader's error, naming the element.
+        let mut bad = m.clone();
+        bad[[640, 3]] = f64::NAN;
+        write_npy_matrix(&path, &bad).unwrap();
+        let err = map_npy_matrix(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::NonFiniteMatrixElement {
+                    row: 640,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // Fortran order, float32 and 1-D files are the reader's.
+        let others = [
+            npy_file(
+                1,
+                "{'descr': '<f8', 'fortran_order': True, 'shape': (1, 2), }",
+                &[0; 16],
+            ),
+            npy_file(
+                1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), }",
+                &[0; 8],
+            ),
+            npy_file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", &[0; 16]),
+            npy_file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 2), }", &[]),
+        ];
+        for bytes in others {
+            std::fs::write(&path, bytes).unwrap();
+            assert!(map_npy_matrix(&path).unwrap().is_none());
+        }
+        // A short file is refused as the reader refuses it.
+        std::fs::write(
+            &path,
+            npy_file(
+                1,
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }",
+                &[0; 24],
+            ),
+        )
+        .unwrap();
+        assert!(matches!(map_npy_matrix(&path), Err(DataError::SizeMismatch { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
