@@ -33,7 +33,7 @@
 use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
-use gradus_oracle::design::{DenseMatrix, all_finite};
+use gradus_oracle::design::{DenseMatrix, Design, all_finite};
 use ndarray::{Array1, Array2, ArrayD, ArrayView1, ArrayView2, Dimension, Ix1, Ix2, IxDyn, ShapeBuilder};
 
 use crate::error::{DataError, Result, snippet};
@@ -51,10 +51,11 @@ pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
     into_matrix(read_npy(path)?, &name)
 }
 
-/// A 2-D NPY file of native-endian float64 values in C order, **mapped** into memory rather than read: the matrix's
-/// values are the file's pages in the operating system's page cache, used in place ([`DenseMatrix::borrowed`],
-/// the map its owner), so loading allocates and copies nothing. Every value is checked to be finite (the error
-/// names the file and the element, as [`read_npy_matrix`]'s does).
+/// A 2-D NPY file of native-endian float64 values in C order, **mapped** into memory rather than read, as a dense
+/// [`Design`]: the matrix's values are the file's pages in the operating system's page cache, used in place
+/// ([`DenseMatrix::borrowed`], the map its owner), so loading allocates and copies nothing. Every value is checked
+/// to be finite, once ([`Design::dense_matrix`]; the error names the file and the element, as
+/// [`read_npy_matrix`]'s does).
 ///
 /// Returns `Ok(None)` for any other file, which [`read_npy_matrix`] reads (or refuses): another shape, element type,
 /// byte order or Fortran order, an empty matrix, data not aligned for `f64` in the file, or a file that cannot be mapped. Set
@@ -63,7 +64,7 @@ pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 /// The file must not be changed or truncated while the matrix lives: the values are read from it on every pass (a
 /// truncated file makes the process fail with a bus error, a rewritten one changes the data under the solver), as
 /// with any memory-mapped input.
-pub fn map_npy_matrix(path: impl AsRef<Path>) -> Result<Option<DenseMatrix>> {
+pub fn map_npy_design(path: impl AsRef<Path>) -> Result<Option<Design>> {
     if std::env::var_os("GRADUS_NO_MMAP").is_some() {
         return Ok(None);
     }
@@ -94,15 +95,16 @@ pub fn map_npy_matrix(path: impl AsRef<Path>) -> Result<Option<DenseMatrix>> {
         return Ok(None);
     }
     let values: &[f64] = bytemuck::cast_slice(data);
-    if !all_finite(values) {
-        // The reader names the first non-finite element.
-        return read_npy_matrix(path).map(|_| None);
-    }
     gradus_oracle::memory::collapse_huge_pages(values);
     let ptr = values.as_ptr();
     // SAFETY: `ptr` points to n · d aligned f64 inside the map, which the matrix owns (moving the `Mmap` does not
     // move the mapping) and nobody writes (the map is read-only; the file is not changed, see above).
-    Ok(Some(unsafe { DenseMatrix::borrowed(ptr, n, d, Box::new(map)) }))
+    let matrix = unsafe { DenseMatrix::borrowed(ptr, n, d, Box::new(map)) };
+    match Design::dense_matrix(matrix) {
+        Ok(design) => Ok(Some(design)),
+        // With n · d > 0 the one failure left is a non-finite value, which the reader names.
+        Err(_) => read_npy_matrix(path).map(|_| None),
+    }
 }
 
 /// Reads a 1-D NPY file (labels, weights).
@@ -994,14 +996,15 @@ mod tests {
         let path = dir.join("m.npy");
         let m = Array2::from_shape_fn((700, 9), |(i, j)| (i as f64 * 0.37 - j as f64).sin());
         write_npy_matrix(&path, &m).unwrap();
-        let mapped = map_npy_matrix(&path).unwrap().expect("C-order float64 is mapped");
-        assert!(mapped.is_borrowed());
-        assert_eq!(mapped.view(), read_npy_matrix(&path).unwrap());
+        let mapped = map_npy_design(&path).unwrap().expect("C-order float64 is mapped");
+        assert!(mapped.borrows_values());
+        let Design::Dense(values) = &mapped else { unreachable!() };
+        assert_eq!(values.view(), read_npy_matrix(&path).unwrap());
         // A non-finite value: the reader's error, naming the element.
         let mut bad = m.clone();
         bad[[640, 3]] = f64::NAN;
         write_npy_matrix(&path, &bad).unwrap();
-        let err = map_npy_matrix(&path).unwrap_err();
+        let err = map_npy_design(&path).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -1030,7 +1033,7 @@ mod tests {
         ];
         for bytes in others {
             std::fs::write(&path, bytes).unwrap();
-            assert!(map_npy_matrix(&path).unwrap().is_none());
+            assert!(map_npy_design(&path).unwrap().is_none());
         }
         // A short file is refused as the reader refuses it.
         std::fs::write(
@@ -1042,7 +1045,7 @@ mod tests {
             ),
         )
         .unwrap();
-        assert!(matches!(map_npy_matrix(&path), Err(DataError::SizeMismatch { .. })));
+        assert!(matches!(map_npy_design(&path), Err(DataError::SizeMismatch { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -286,6 +286,12 @@ impl LinearModel {
         self.row_norms_sq.get_or_init(|| self.design.row_norms_sq()).view()
     }
 
+    /// Makes the design own its values ([`Design::own_values`]: borrowed values, a mapped file's, say, are copied
+    /// onto huge pages), for solvers that read rows in random order.
+    pub fn own_values(&mut self) {
+        self.design.own_values();
+    }
+
     /// Reorders the samples once by a random permutation drawn from `seed` ([`fisher_yates`]) and returns it:
     /// sample k (row k of the design, label k, ‖a_k‖²) becomes the former sample `perm[k]`.
     ///

@@ -8,7 +8,7 @@ use std::path::Path;
 use gradus_data::DataError;
 use gradus_data::idx::{read_idx_images, read_idx_labels};
 use gradus_data::libsvm::read_libsvm;
-use gradus_data::npy::{map_npy_matrix, read_npy_labels, read_npy_matrix};
+use gradus_data::npy::{map_npy_design, read_npy_labels, read_npy_matrix};
 use gradus_data::npz::read_npz_csr;
 use gradus_oracle::Design;
 use ndarray::Array1;
@@ -68,8 +68,8 @@ fn is_idx(path: &Path) -> bool {
 pub fn load(data: &Path, labels: Option<&Path>) -> Result<Loaded, CliError> {
     let mut loaded = if is_npy(data)? {
         Loaded {
-            x: match map_npy_matrix(data)? {
-                Some(mapped) => Design::dense_matrix(mapped)?,
+            x: match map_npy_design(data)? {
+                Some(mapped) => mapped,
                 None => Design::dense(read_npy_matrix(data)?)?,
             },
             y: None,
