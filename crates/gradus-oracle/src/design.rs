@@ -192,11 +192,14 @@ impl DenseMatrix {
         } else {
             a.as_standard_layout().to_owned()
         };
-        let (values, offset) = a.into_raw_vec_and_offset();
-        debug_assert!(
-            offset.unwrap_or(0) == 0,
-            "a standard-layout owned array starts at its buffer"
-        );
+        let len = nrows * ncols;
+        // A standard-layout array's n·d values are contiguous from its offset; an array sliced from a bigger one
+        // starts inside its buffer, and then only its own values are kept.
+        let values = match a.into_raw_vec_and_offset() {
+            (v, Some(0)) if v.len() == len => v,
+            (v, Some(k)) if len > 0 => v[k..k + len].to_vec(),
+            _ => Vec::new(),
+        };
         DenseMatrix {
             nrows,
             ncols,
@@ -1160,6 +1163,19 @@ mod tests {
         let mut wide = Array1::from_elem(6, 9.0);
         s.matvec_t(v.view(), wide.slice_mut(ndarray::s![1..;2]));
         assert_eq!(wide, array![9.0, 0.5, 9.0, -3.0, 9.0, -3.0]);
+    }
+
+    #[test]
+    fn a_dense_matrix_keeps_only_its_own_values() {
+        let big = Array2::from_shape_fn((6, 3), |(i, j)| (i * 3 + j) as f64);
+        let rows = big.clone().slice_move(ndarray::s![2..4, ..]);
+        let m = DenseMatrix::new(rows.clone());
+        assert_eq!((m.len(), m.view()), (6, rows.view()));
+        let none = big.slice_move(ndarray::s![3..3, ..]);
+        assert!(DenseMatrix::new(none).is_empty());
+        let fortran =
+            Array2::from_shape_vec(ndarray::ShapeBuilder::f((2, 3)), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]).unwrap();
+        assert_eq!(DenseMatrix::new(fortran).as_slice(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     }
 
     #[test]
