@@ -18,14 +18,14 @@
 //!
 //! Copies: a C-contiguous, aligned float64 matrix is used in place, without a copy (gradus's `Design` borrows its
 //! values and holds a reference to the array; NumPy puts large arrays on huge pages, and memory not on them yet is
-//! moved there on Linux, values and addresses unchanged, see `gradus_oracle::memory::collapse_huge_pages`). Any other layout (Fortran order, strided) is
-//! copied once, when the problem is built, into a row-major buffer, and so is a matrix with column offsets
-//! (`x_offset`, the centring of a squared-loss intercept fit), subtracted during that copy. With an intercept in
-//! the model the core makes a copy with a column of ones appended (a copy made for the offsets is freed). A CSR
-//! matrix's values and int32 column indices are used in place too (int64 indices are converted, a copy); its row
-//! offsets (n + 1 entries) are always converted. `solve` and `set_labels` copy no data. The values must not be
-//! written from Python while a problem built on them lives: the fit reads them in place, as scikit-learn's solvers
-//! do.
+//! moved there on Linux, values and addresses unchanged, see `gradus_oracle::memory::collapse_huge_pages`). Any
+//! other layout (Fortran order, strided) is copied once, when the problem is built, into a row-major buffer, and so
+//! is a matrix with column offsets (`x_offset`, the centring of a squared-loss intercept fit), subtracted during
+//! that copy. With an intercept in the model the core makes a copy with a column of ones appended (a copy made for
+//! the offsets is freed). A CSR matrix's values and int32 column indices are used in place too (int64 indices are
+//! converted, a copy); its row offsets (n + 1 entries) are always converted. `solve` and `set_labels` copy no data.
+//! The values must not be written from Python while a problem built on them lives: the fit reads them in place, as
+//! scikit-learn's solvers do.
 #![deny(missing_docs)]
 
 use gradus_classic::{AgdParams, GdParams, LbfgsParams, NewtonParams, PreconditionedLbfgsParams};
@@ -303,8 +303,8 @@ impl IndexArray<'_> {
 
 /// The dense design. A C-contiguous, aligned `x` without `x_offset` is used in place: the design borrows its values
 /// and holds a reference to the array, which keeps it alive (and memory not on huge pages yet is moved there where
-/// Linux allows, [`gradus_oracle::memory::collapse_huge_pages`], which changes no value). Otherwise `x` is copied once, row
-/// by row into a row-major buffer, `x_offset` (length d) subtracted from every row on the way when given.
+/// Linux allows, [`gradus_oracle::memory::collapse_huge_pages`], which changes no value). Otherwise `x` is copied
+/// once, row by row into a row-major buffer, `x_offset` (length d) subtracted from every row on the way when given.
 fn dense_design(x: &PyReadonlyArray2<'_, f64>, x_offset: Option<&PyReadonlyArray1<'_, f64>>) -> PyResult<Design> {
     let xv = x.as_array();
     let (n, d) = xv.dim();

@@ -58,8 +58,8 @@ pub fn read_npy_matrix(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 /// [`read_npy_matrix`]'s does).
 ///
 /// Returns `Ok(None)` for any other file, which [`read_npy_matrix`] reads (or refuses): another shape, element type,
-/// byte order or Fortran order, an empty matrix, data not aligned for `f64` in the file, or a file that cannot be mapped. Set
-/// `GRADUS_NO_MMAP` (to anything) to get `None` always.
+/// byte order or Fortran order, an empty matrix, data not aligned for `f64` in the file, or a file that cannot be
+/// mapped. Set `GRADUS_NO_MMAP` (to anything) to get `None` always.
 ///
 /// The file must not be changed or truncated while the matrix lives: the values are read from it on every pass (a
 /// truncated file makes the process fail with a bus error, a rewritten one changes the data under the solver), as
