@@ -506,3 +506,42 @@ fn fit_help_states_the_exit_statuses() {
         assert!(help.contains(needle), "`{needle}` missing from:\n{help}");
     }
 }
+
+/// A float64 C-order NPY matrix is mapped into memory, not read (`GRADUS_NO_MMAP` reads it): the same weights, bit
+/// for bit, for a solver that streams through the mapped values in place (lbfgs-precond), one that reads rows in
+/// random order and copies them onto huge pages first (svrg), and shuffle-once (which permutes a copy).
+#[test]
+fn a_mapped_npy_file_gives_the_same_bits_as_a_read_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d) = (600, 7);
+    let mut s = 11u64;
+    let x = Array2::from_shape_fn((n, d), |_| 2.0 * uniform(&mut s) - 1.0);
+    let y = Array1::from_shape_fn(n, |i| if x[[i, 0]] + 0.3 * x[[i, 1]] > 0.0 { 1.0 } else { -1.0 });
+    let (px, py) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    write_npy_matrix(&px, &x).unwrap();
+    write_npy_vector(&py, &y).unwrap();
+    for extra in [
+        &["--solver", "lbfgs-precond"][..],
+        &["--solver", "svrg"],
+        &["--solver", "qning-svrg", "--sampling", "shuffle-once"],
+    ] {
+        let mut weights = Vec::new();
+        for read in [false, true] {
+            let w = dir.path().join(format!("w_{read}.npy"));
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_gradus"));
+            cmd.args(["fit", "--data", px.to_str().unwrap(), "--labels", py.to_str().unwrap()])
+                .args(["--l2", "0.01", "--tol", "1e-10", "--weights-out", w.to_str().unwrap()])
+                .args(extra);
+            if read {
+                cmd.env("GRADUS_NO_MMAP", "1");
+            }
+            let o = cmd.output().unwrap();
+            assert_eq!(o.status.code(), Some(0), "{extra:?} read={read}: {}", stderr(&o));
+            weights.push(std::fs::read(&w).unwrap());
+        }
+        assert_eq!(
+            weights[0], weights[1],
+            "{extra:?}: mapped and read data give the same weights"
+        );
+    }
+}
