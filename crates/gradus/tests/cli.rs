@@ -335,6 +335,60 @@ fn shuffle_once_sampling_reaches_the_optimum_and_is_rejected_where_it_does_not_a
     );
 }
 
+/// The default `--sampling auto` is shuffle-once for qning-svrg and catalyst-svrg (the same weights, bit for bit, as
+/// `--sampling shuffle-once`, and not those of uniform draws) and each solver's own rule for plain svrg (here
+/// importance sampling: the rows' norms vary, mean Lᵢ ≤ 0.9 max Lᵢ).
+#[test]
+fn default_sampling_is_shuffle_once_for_the_accelerated_svrg_solvers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d) = (500, 6);
+    let mut s = 5u64;
+    let x = Array2::from_shape_fn((n, d), |_| 2.0 * uniform(&mut s) - 1.0);
+    let y = Array1::from_shape_fn(n, |i| if x[[i, 0]] - 0.5 * x[[i, 2]] > 0.0 { 1.0 } else { -1.0 });
+    let (px, py) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
+    write_npy_matrix(&px, &x).unwrap();
+    write_npy_vector(&py, &y).unwrap();
+    let weights = |solver: &str, sampling: Option<&str>| -> Vec<u8> {
+        let w = dir.path().join("w.npy");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gradus"));
+        cmd.args(["fit", "--data", px.to_str().unwrap(), "--labels", py.to_str().unwrap()])
+            .args([
+                "--l2",
+                "0.01",
+                "--tol",
+                "1e-10",
+                "--solver",
+                solver,
+                "--weights-out",
+                w.to_str().unwrap(),
+            ]);
+        if let Some(s) = sampling {
+            cmd.args(["--sampling", s]);
+        }
+        let o = cmd.output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{solver} {sampling:?}: {}", stderr(&o));
+        std::fs::read(&w).unwrap()
+    };
+    for solver in ["qning-svrg", "catalyst-svrg"] {
+        let default = weights(solver, None);
+        assert_eq!(
+            default,
+            weights(solver, Some("shuffle-once")),
+            "{solver}: default is shuffle-once"
+        );
+        assert_ne!(
+            default,
+            weights(solver, Some("uniform")),
+            "{solver}: default is not uniform"
+        );
+    }
+    assert_eq!(
+        weights("svrg", None),
+        weights("svrg", Some("importance")),
+        "svrg: default is its own rule (importance sampling on these rows)"
+    );
+}
+
 /// The first `n` Fashion-MNIST training images as a binary LIBSVM file (classes 0–4 → −1, 5–9 → +1; pixels in
 /// [0, 1], rows L2-normalized as in the QNing paper; zero pixels omitted). `None`, with a message, when the
 /// data is not installed (`.ci/run` installs it).
