@@ -778,6 +778,13 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     crate::simd::kernels().dot(x, y)
 }
 
+/// w ← a·w + β + c·x, element by element (see [`crate::simd::portable::affine_step`]), through the instruction-set
+/// level chosen at run time; the same bits on every level.
+#[inline]
+pub fn affine_step(a: f64, beta: &[f64], c: f64, x: &[f64], w: &mut [f64]) {
+    crate::simd::kernels().affine_step(a, beta, c, x, w)
+}
+
 /// Σ_k val_k · x(idx_k).
 #[inline]
 pub fn sparse_dot(idx: &[u32], val: &[f64], x: &[f64]) -> f64 {

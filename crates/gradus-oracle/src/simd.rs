@@ -1,5 +1,5 @@
-//! The dense kernels (dot, axpy, the fused loss-and-gradient pass over rows), compiled for several x86-64
-//! instruction sets and chosen once at run time.
+//! The dense kernels (dot, axpy, the incremental solvers' affine step, the fused loss-and-gradient pass over
+//! rows), compiled for several x86-64 instruction sets and chosen once at run time.
 //!
 //! Every kernel is written once, in portable Rust ([`portable`]). On x86-64 the same source is compiled three
 //! times: for the baseline target (SSE2, 2 lanes of f64), with `avx2,fma` enabled (4 lanes) and with `avx512f`
@@ -42,10 +42,13 @@ pub struct Kernels {
     pub level: Level,
     dot: fn(&[f64], &[f64]) -> f64,
     axpy: fn(f64, &[f64], &mut [f64]),
+    affine_step: AffineStep,
     loss_pass: LossPass,
     loss_and_gradient_pass: LossAndGradientPass,
 }
 
+/// The signature of [`Kernels::affine_step`]: (a, β, c, x, w) ↦ w ← a·w + β + c·x.
+type AffineStep = fn(f64, &[f64], f64, &[f64], &mut [f64]);
 /// The signature of [`Kernels::loss_pass`]: (loss, rows, labels, x) ↦ Σᵢ φ(aᵢᵀx; yᵢ).
 type LossPass = fn(Loss, &[f64], &[f64], &[f64]) -> f64;
 /// The signature of [`Kernels::loss_and_gradient_pass`]: (loss, rows, labels, x, part) ↦ Σᵢ φ(aᵢᵀx; yᵢ).
@@ -62,6 +65,12 @@ impl Kernels {
     #[inline]
     pub fn axpy(&self, alpha: f64, x: &[f64], y: &mut [f64]) {
         (self.axpy)(alpha, x, y)
+    }
+
+    /// w ← a·w + β + c·x (see [`portable::affine_step`]).
+    #[inline]
+    pub fn affine_step(&self, a: f64, beta: &[f64], c: f64, x: &[f64], w: &mut [f64]) {
+        (self.affine_step)(a, beta, c, x, w)
     }
 
     /// Σᵢ φ(aᵢᵀx; yᵢ) over dense rows (see [`portable::loss_pass`]).
@@ -113,6 +122,7 @@ impl Level {
                 level: self,
                 dot: portable::dot,
                 axpy: portable::axpy,
+                affine_step: portable::affine_step,
                 loss_pass: portable::loss_pass,
                 loss_and_gradient_pass: portable::loss_and_gradient_pass,
             },
@@ -123,6 +133,7 @@ impl Level {
                 level: self,
                 dot: avx2::dot,
                 axpy: avx2::axpy,
+                affine_step: avx2::affine_step,
                 loss_pass: portable::loss_pass,
                 loss_and_gradient_pass: portable::loss_and_gradient_pass,
             },
@@ -131,6 +142,7 @@ impl Level {
                 level: self,
                 dot: avx512::dot,
                 axpy: avx512::axpy,
+                affine_step: avx512::affine_step,
                 loss_pass: avx512::loss_pass,
                 loss_and_gradient_pass: avx512::loss_and_gradient_pass,
             },
@@ -212,6 +224,15 @@ pub mod portable {
         }
     }
 
+    /// w ← a·w + β + c·x, element by element, each evaluated as `(a·wⱼ + βⱼ) + c·xⱼ` (the dense step of SVRG and
+    /// SAGA: a the shrinkage 1 − ησ, β the step's fixed part, c the row's coefficient).
+    #[inline(always)]
+    pub fn affine_step(a: f64, beta: &[f64], c: f64, x: &[f64], w: &mut [f64]) {
+        for ((wj, &xj), &bj) in w.iter_mut().zip(x).zip(beta) {
+            *wj = a * *wj + bj + c * xj;
+        }
+    }
+
     /// Σᵢ φ(aᵢᵀx; yᵢ) over the row-major rows `rows` (rows of length `x.len()`, one per label), in row order, the
     /// next row prefetched while this one is used (see [`crate::memory::prefetch`]).
     #[inline(always)]
@@ -266,6 +287,10 @@ macro_rules! compiled_for {
                 portable::axpy(alpha, x, y)
             }
             #[target_feature(enable = $features)]
+            fn affine_step_inner(a: f64, beta: &[f64], c: f64, x: &[f64], w: &mut [f64]) {
+                portable::affine_step(a, beta, c, x, w)
+            }
+            #[target_feature(enable = $features)]
             fn loss_pass_inner(loss: Loss, rows: &[f64], labels: &[f64], x: &[f64]) -> f64 {
                 portable::loss_pass(loss, rows, labels, x)
             }
@@ -280,13 +305,16 @@ macro_rules! compiled_for {
                 portable::loss_and_gradient_pass(loss, rows, labels, x, part)
             }
 
-            // SAFETY (all four): these functions are only placed in a `Kernels` table by `Level::kernels`, after
+            // SAFETY (all five): these functions are only placed in a `Kernels` table by `Level::kernels`, after
             // `Level::is_supported` found the features enabled here on this CPU.
             pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
                 unsafe { dot_inner(x, y) }
             }
             pub(super) fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
                 unsafe { axpy_inner(alpha, x, y) }
+            }
+            pub(super) fn affine_step(a: f64, beta: &[f64], c: f64, x: &[f64], w: &mut [f64]) {
+                unsafe { affine_step_inner(a, beta, c, x, w) }
             }
             pub(super) fn loss_pass(loss: Loss, rows: &[f64], labels: &[f64], x: &[f64]) -> f64 {
                 unsafe { loss_pass_inner(loss, rows, labels, x) }
@@ -359,6 +387,23 @@ mod tests {
                 for i in 0..n {
                     assert_eq!(out[i], y[i] + alpha * x[i], "axpy vs scalar, n = {n}, i = {i}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_affine_step_gives_the_bits_of_the_scalar_formula_on_every_level() {
+        let mut r = lcg(5);
+        for n in (0..20).chain([199, 200, 203]) {
+            let (a, c) = (1.0 - 1e-3 * r().abs(), r());
+            let x: Vec<f64> = (0..n).map(|_| r()).collect();
+            let beta: Vec<f64> = (0..n).map(|_| 1e-2 * r()).collect();
+            let w0: Vec<f64> = (0..n).map(|_| r()).collect();
+            let want: Vec<f64> = (0..n).map(|j| a * w0[j] + beta[j] + c * x[j]).collect();
+            for k in available() {
+                let mut w = w0.clone();
+                k.affine_step(a, &beta, c, &x, &mut w);
+                assert_eq!(w, want, "affine_step, {:?}, n = {n}", k.level);
             }
         }
     }

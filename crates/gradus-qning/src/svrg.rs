@@ -38,7 +38,7 @@
 //! P. Richtárik (2023), *Random reshuffling with variance reduction: new analysis and better rates*, UAI
 //! (shuffle-once and random-reshuffling SVRG).
 
-use gradus_oracle::design::{axpy, dot};
+use gradus_oracle::design::{affine_step, axpy, dot};
 use gradus_oracle::memory::prefetch;
 use gradus_oracle::{Csr, Design, LinearModel, Monitor, Observer, Report, RunConfig, Work};
 use ndarray::{Array1, ArrayView1};
@@ -398,9 +398,7 @@ fn fused_snapshot(model: &LinearModel, w: &[f64], margins: &mut [f64], derivs: &
 #[inline]
 pub(crate) fn dense_step(w: &mut [f64], row: &[f64], beta: &[f64], a: f64, c: f64, tau: f64) {
     if tau == 0.0 {
-        for ((wj, &x), &b) in w.iter_mut().zip(row).zip(beta) {
-            *wj = a * *wj + b + c * x;
-        }
+        affine_step(a, beta, c, row, w);
     } else {
         for ((wj, &x), &b) in w.iter_mut().zip(row).zip(beta) {
             *wj = gradus_oracle::regularizer::soft_threshold(a * *wj + b + c * x, tau);
