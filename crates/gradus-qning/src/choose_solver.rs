@@ -18,7 +18,7 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// | λ₁ > 0, n < 1000 | `fista` | full gradients are cheap at small n; L-BFGS and Newton need a smooth objective |
 /// | λ₁ > 0, n ≥ 1000 | gradus-qning's rule ([`crate::auto::choose`]: qning-svrg, qning-miso or catalyst-miso) | proximal stochastic solvers with a certified duality gap |
 /// | λ₁ = 0, dense, sampled Hessian ≤ 8 passes (32 d rows × ⌈d/20⌉ ≤ 8 n) | `lbfgs-precond`, H⁰ = a sampled Hessian's inverse | peer data 100000 × 200: 12.6 passes against lbfgs's 31, newton's 5 passes + 5 Hessians (≈ 10 passes each) |
-/// | λ₁ = 0, sparse or wider | `lbfgs-precond`, H⁰ = the Hessian's diagonal, inverted | sparse peer data 100000 × 20000: 22 passes against lbfgs's 444 and qning-svrg's 106 |
+/// | λ₁ = 0, sparse or wider | `lbfgs-precond`, H⁰ = the Hessian's diagonal, inverted | sparse peer data 100000 × 20000: 22 passes against lbfgs's 444 and qning-svrg's 77 (shuffle-once; 106 uniform) |
 ///
 /// The preconditioner is chosen inside the solver ([`gradus_classic::LinearModelPreconditioner`]). Measured on
 /// 100000 × d dense logistic data (the peer generator, λ₂ = 1/(10n), certified 1e-10, one thread, load 5–6, so
@@ -26,7 +26,8 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// 200 / 400 (0.040 / 0.07 / 0.12–0.17 / 0.18–0.43 / 0.72 s) against newton's 0.045–0.056 / 0.10–0.15 / 0.23–0.35 /
 /// – / 2.7 s and lbfgs's 26 / 30 / 31 / 31 / 31 passes (docs/benchmarks.md, "QNing vs Cyanure and
 /// scikit-learn"). Why not gradus-qning's choice on smooth problems: on the peer data qning-svrg took 1.61 / 1.43 s
-/// on 1 / 2 threads against 0.51 / 0.28 s for plain lbfgs, and on a third-party benchmark's simulated logistic data
+/// on 1 / 2 threads against 0.51 / 0.28 s for plain lbfgs (importance sampling; shuffle-once, `gradus fit`'s
+/// default for it, took 0.97–1.04 / 0.67–0.73 s against `auto`'s 0.23–0.24 / 0.13–0.14 s), and on a third-party benchmark's simulated logistic data
 /// the QNing rule's picks (qning-ista at 200 × 500, qning-svrg at 100000 × 400) were 2–5.5× slower than lbfgs.
 pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
     let (n, d) = (model.n(), model.dim());
