@@ -27,8 +27,8 @@ pub const AUTO_STOCHASTIC_MIN_N: usize = 1000;
 /// – / 2.7 s and lbfgs's 26 / 30 / 31 / 31 / 31 passes (docs/benchmarks.md, "QNing vs Cyanure and
 /// scikit-learn"). Why not gradus-qning's choice on smooth problems: on the peer data qning-svrg took 1.61 / 1.43 s
 /// on 1 / 2 threads against 0.51 / 0.28 s for plain lbfgs (importance sampling; shuffle-once, `gradus fit`'s
-/// default for it, took 0.97–1.04 / 0.67–0.73 s against `auto`'s 0.23–0.24 / 0.13–0.14 s), and on a third-party benchmark's simulated logistic data
-/// the QNing rule's picks (qning-ista at 200 × 500, qning-svrg at 100000 × 400) were 2–5.5× slower than lbfgs.
+/// default for it, took 0.97–1.04 / 0.67–0.73 s against `auto`'s 0.23–0.24 / 0.13–0.14 s), and on a third-party
+/// benchmark's simulated logistic data the QNing rule's picks (qning-ista at 200 × 500, qning-svrg at 100000 × 400) were 2–5.5× slower than lbfgs.
 pub fn choose_solver(model: &LinearModel) -> (&'static str, String) {
     let (n, d) = (model.n(), model.dim());
     if model.l1() > 0.0 {

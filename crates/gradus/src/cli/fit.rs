@@ -305,10 +305,10 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// How svrg, saga, miso and their catalyst-/qning- variants visit the samples: auto (shuffle-once for
-    /// catalyst-svrg and qning-svrg on binary, regression and one-vs-rest fits; otherwise each solver's default), uniform,
-    /// importance (svrg only) or shuffle-once (the rows are shuffled once with --seed after loading, then every
-    /// epoch visits them in that order). The weights written do not depend on the row order. Other solvers accept
-    /// only auto.
+    /// catalyst-svrg and qning-svrg on binary, regression and one-vs-rest fits; otherwise each solver's default),
+    /// uniform, importance (svrg only) or shuffle-once (the rows are shuffled once with --seed after loading, then
+    /// every epoch visits them in that order). The weights written do not depend on the row order. Other solvers
+    /// accept only auto.
     #[arg(long, value_enum, default_value = "auto")]
     pub sampling: SamplingArg,
     /// Write the weights as a float64 NPY vector (with --fit-intercept, b is the last entry; multinomial: W row-major
