@@ -45,6 +45,17 @@ fn simd_levels(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("fused_pass", name), |b| {
             b.iter(|| black_box(kernels.loss_and_gradient_pass(Loss::Logistic, rows, labels, &w, &mut part)))
         });
+        // The dense SVRG/SAGA step on every row in turn: w ← a·w + β + c·aᵢ.
+        let beta: Vec<f64> = w.iter().map(|v| 1e-3 * v).collect();
+        let mut iterate = w.clone();
+        g.bench_function(BenchmarkId::new("affine_step_pass", name), |b| {
+            b.iter(|| {
+                for (row, &yi) in rows.chunks_exact(d).zip(labels) {
+                    kernels.affine_step(1.0 - 1e-9, &beta, 1e-9 * yi, row, &mut iterate);
+                }
+                black_box(&iterate);
+            })
+        });
     }
     g.finish();
 }

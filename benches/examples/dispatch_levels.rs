@@ -1,6 +1,6 @@
 //! The dispatched dense kernels of every instruction-set level, measured round-robin on the dense 100000 × 200
-//! logistic data (one thread): each round runs the dot pass, the axpy pass and the fused loss-and-gradient pass
-//! once per level, so drift and a busy neighbour hit all levels alike. Prints per kernel and level the median
+//! logistic data (one thread): each round runs the dot pass, the axpy pass, the fused loss-and-gradient pass and
+//! the affine-step pass (the dense SVRG/SAGA step on every row in turn) once per level, so drift and a busy neighbour hit all levels alike. Prints per kernel and level the median
 //! time and the median over rounds of the ratio to the SSE2 level's time in the same round.
 //!
 //! `cargo run -p gradus-benches --release --example dispatch_levels -- [ROUNDS]`
@@ -26,7 +26,9 @@ fn main() {
     let w: Vec<f64> = (0..d).map(|j| ((j * 7919) % 13) as f64 / 1300.0 - 0.005).collect();
     let levels: Vec<Kernels> = Level::ALL.into_iter().filter_map(Level::kernels).collect();
     let mut part = vec![0.0; d];
-    let kernels = ["dot_pass", "axpy_pass", "fused_pass"];
+    let beta: Vec<f64> = w.iter().map(|v| 1e-3 * v).collect();
+    let mut iterate = w.clone();
+    let kernels = ["dot_pass", "axpy_pass", "fused_pass", "affine_step_pass"];
     // times[kernel][level][round], in ms
     let mut times = vec![vec![Vec::new(); levels.len()]; kernels.len()];
     for _ in 0..rounds {
@@ -47,6 +49,12 @@ fn main() {
             let t = Instant::now();
             black_box(k.loss_and_gradient_pass(Loss::Logistic, rows, labels, &w, &mut part));
             times[2][l].push(t.elapsed().as_secs_f64() * 1e3);
+            let t = Instant::now();
+            for (row, &yi) in rows.chunks_exact(d).zip(labels) {
+                k.affine_step(1.0 - 1e-9, &beta, 1e-9 * yi, row, &mut iterate);
+            }
+            black_box(&iterate);
+            times[3][l].push(t.elapsed().as_secs_f64() * 1e3);
         }
     }
     println!("kernel level median_ms ratio_to_sse2 (median over {rounds} rounds)");
