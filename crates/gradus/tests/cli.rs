@@ -335,19 +335,37 @@ fn shuffle_once_sampling_reaches_the_optimum_and_is_rejected_where_it_does_not_a
     );
 }
 
+/// An n × d matrix of uniform draws in [-1, 1) (seed `seed`) and ±1 labels, the sign of `score(row)`, written as
+/// `dir/x.npy` and `dir/y.npy`; returns the two paths.
+fn write_npy_classification(
+    dir: &Path,
+    n: usize,
+    d: usize,
+    seed: u64,
+    score: impl Fn(&[f64]) -> f64,
+) -> (PathBuf, PathBuf) {
+    let mut s = seed;
+    let x = Array2::from_shape_fn((n, d), |_| 2.0 * uniform(&mut s) - 1.0);
+    let y = Array1::from_shape_fn(n, |i| {
+        if score(x.row(i).as_slice().unwrap()) > 0.0 {
+            1.0
+        } else {
+            -1.0
+        }
+    });
+    let (px, py) = (dir.join("x.npy"), dir.join("y.npy"));
+    write_npy_matrix(&px, &x).unwrap();
+    write_npy_vector(&py, &y).unwrap();
+    (px, py)
+}
+
 /// The default `--sampling auto` is shuffle-once for qning-svrg and catalyst-svrg (the same weights, bit for bit, as
 /// `--sampling shuffle-once`, and not those of uniform draws) and each solver's own rule for plain svrg (here
 /// importance sampling: the rows' norms vary, mean Lᵢ ≤ 0.9 max Lᵢ).
 #[test]
 fn default_sampling_is_shuffle_once_for_the_accelerated_svrg_solvers() {
     let dir = tempfile::tempdir().unwrap();
-    let (n, d) = (500, 6);
-    let mut s = 5u64;
-    let x = Array2::from_shape_fn((n, d), |_| 2.0 * uniform(&mut s) - 1.0);
-    let y = Array1::from_shape_fn(n, |i| if x[[i, 0]] - 0.5 * x[[i, 2]] > 0.0 { 1.0 } else { -1.0 });
-    let (px, py) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
-    write_npy_matrix(&px, &x).unwrap();
-    write_npy_vector(&py, &y).unwrap();
+    let (px, py) = write_npy_classification(dir.path(), 500, 6, 5, |r| r[0] - 0.5 * r[2]);
     let weights = |solver: &str, sampling: Option<&str>| -> Vec<u8> {
         let w = dir.path().join("w.npy");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gradus"));
@@ -567,13 +585,7 @@ fn fit_help_states_the_exit_statuses() {
 #[test]
 fn a_mapped_npy_file_gives_the_same_bits_as_a_read_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (n, d) = (600, 7);
-    let mut s = 11u64;
-    let x = Array2::from_shape_fn((n, d), |_| 2.0 * uniform(&mut s) - 1.0);
-    let y = Array1::from_shape_fn(n, |i| if x[[i, 0]] + 0.3 * x[[i, 1]] > 0.0 { 1.0 } else { -1.0 });
-    let (px, py) = (dir.path().join("x.npy"), dir.path().join("y.npy"));
-    write_npy_matrix(&px, &x).unwrap();
-    write_npy_vector(&py, &y).unwrap();
+    let (px, py) = write_npy_classification(dir.path(), 600, 7, 11, |r| r[0] + 0.3 * r[1]);
     for extra in [
         &["--solver", "lbfgs-precond"][..],
         &["--solver", "svrg"],

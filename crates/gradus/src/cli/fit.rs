@@ -184,12 +184,7 @@ fn resolved_sampling(a: &FitArgs, model: &LinearModel) -> SamplingArg {
     if a.sampling != SamplingArg::Auto {
         return a.sampling;
     }
-    let solver = if a.solver == "auto" {
-        choose_solver(model).0
-    } else {
-        a.solver.as_str()
-    };
-    match gradus_qning::auto::parse(solver) {
+    match gradus_qning::auto::parse(run_solver_name(a, model)) {
         Ok((Accelerator::Catalyst | Accelerator::Qning, InnerKind::Svrg)) => SamplingArg::ShuffleOnce,
         _ => SamplingArg::Auto,
     }
@@ -201,12 +196,16 @@ fn resolved_sampling(a: &FitArgs, model: &LinearModel) -> SamplingArg {
 /// 1.9 s on 2 threads), so those runs copy the values onto huge pages first ([`LinearModel::own_values`]); the
 /// shuffle-once permutation copies them anyway.
 fn reads_rows_at_random(a: &FitArgs, model: &LinearModel) -> bool {
-    let solver = if a.solver == "auto" {
+    sampled_inner(run_solver_name(a, model)).is_some() && a.sampling != SamplingArg::ShuffleOnce
+}
+
+/// The solver a linear model's run uses: `--solver`, or `auto`'s choice ([`choose_solver`]).
+fn run_solver_name<'a>(a: &'a FitArgs, model: &LinearModel) -> &'a str {
+    if a.solver == "auto" {
         choose_solver(model).0
     } else {
         a.solver.as_str()
-    };
-    sampled_inner(solver).is_some() && a.sampling != SamplingArg::ShuffleOnce
+    }
 }
 
 /// The inner solver of a name when `--sampling` applies to it: svrg, saga or miso, alone or inside catalyst-/qning-.
